@@ -1,0 +1,81 @@
+// @ts-check
+import eslint from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const LIBS = ['livechat-sdk', 'meta-graph', 'persistence', 'queues', 'platform'];
+const APPS = ['gateway', 'relay-worker', 'cleanup-worker'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
+  eslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/require-await': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Nest DI needs the runtime class of constructor parameters: `import type` would erase it.
+      '@typescript-eslint/consistent-type-imports': 'off',
+      '@typescript-eslint/no-extraneous-class': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+      eqeqeq: ['error', 'always'],
+      curly: ['error', 'all'],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@app/*/*'], message: 'Import a lib only through its index (@app/<lib>).' },
+            { group: LIBS.map((l) => `**/libs/${l}/**`), message: 'Import libs through @app/<lib>, never by path.' },
+          ],
+        },
+      ],
+    },
+  },
+  // An app never imports another app.
+  ...APPS.map((app) => ({
+    files: [`apps/${app}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@app/*/*'], message: 'Import a lib only through its index (@app/<lib>).' },
+            { group: LIBS.map((l) => `**/libs/${l}/**`), message: 'Import libs through @app/<lib>, never by path.' },
+            { group: APPS.filter((a) => a !== app).map((a) => `**/apps/${a}/**`), message: 'An app never imports another app.' },
+          ],
+        },
+      ],
+    },
+  })),
+  // Libs are leaves: no lib imports another lib or an app.
+  ...LIBS.map((lib) => ({
+    files: [`libs/${lib}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@app/*'], message: 'A lib never imports another lib (libs are leaves).' },
+            { group: APPS.map((a) => `**/apps/${a}/**`), message: 'A lib never imports an app.' },
+          ],
+        },
+      ],
+    },
+  })),
+  // Tests and scripts reach into apps and libs on purpose (harnesses, the migration CLI).
+  {
+    files: ['test/**/*.ts', 'scripts/**/*.ts', '**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+);

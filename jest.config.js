@@ -1,0 +1,18 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  rootDir: '.',
+  roots: ['<rootDir>/apps/', '<rootDir>/libs/', '<rootDir>/test/'],
+  testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
+  moduleFileExtensions: ['js', 'json', 'ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
+  },
+  moduleNameMapper: {
+    '^@app/(livechat-sdk|meta-graph|persistence|queues|platform)$': '<rootDir>/libs/$1/src/index.ts',
+  },
+  testEnvironment: 'node',
+  setupFiles: ['reflect-metadata'],
+  testTimeout: 60000,
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+};

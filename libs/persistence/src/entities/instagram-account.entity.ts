@@ -1,0 +1,75 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { InstallationEntity } from './installation.entity';
+
+export type InstagramAccountStatus = 'active' | 'needs_reconnect' | 'disconnected';
+
+/** An Instagram professional account, reached through its Facebook Page, connected to an installation. */
+@Entity({ name: 'instagram_accounts' })
+export class InstagramAccountEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Index('ix_instagram_accounts_installation_id')
+  @Column({ name: 'installation_id', type: 'uuid' })
+  installationId!: string;
+
+  @ManyToOne(() => InstallationEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'installation_id' })
+  installation?: InstallationEntity;
+
+  @Column({ name: 'page_id', type: 'varchar', length: 64 })
+  pageId!: string;
+
+  /** The id Instagram webhooks carry (entry.id / recipient.id). One installation at a time. */
+  @Index('uq_instagram_accounts_instagram_account_id', { unique: true })
+  @Column({ name: 'instagram_account_id', type: 'varchar', length: 64 })
+  instagramAccountId!: string;
+
+  @Column({ name: 'username', type: 'varchar', length: 128, nullable: true })
+  username!: string | null;
+
+  @Column({ name: 'name', type: 'varchar', length: 256, nullable: true })
+  name!: string | null;
+
+  @Column({ name: 'page_name', type: 'varchar', length: 256, nullable: true })
+  pageName!: string | null;
+
+  @Column({ name: 'avatar_url', type: 'text', nullable: true })
+  avatarUrl!: string | null;
+
+  @Column({ name: 'page_token_enc', type: 'text', nullable: true })
+  pageTokenEnc!: string | null;
+
+  /** App-scoped Facebook user id of whoever connected it (deauthorize and data-deletion callbacks). */
+  @Index('ix_instagram_accounts_connected_by')
+  @Column({ name: 'connected_by_user_id', type: 'varchar', length: 64, nullable: true })
+  connectedByUserId!: string | null;
+
+  @Column({ name: 'status', type: 'varchar', length: 16, default: 'active' })
+  status!: InstagramAccountStatus;
+
+  /** Why the account needs attention, in words an admin can act on. No personal data. */
+  @Column({ name: 'status_reason', type: 'varchar', length: 256, nullable: true })
+  statusReason!: string | null;
+
+  @Column({ name: 'last_relayed_at', type: 'timestamptz', nullable: true })
+  lastRelayedAt!: Date | null;
+
+  @Column({ name: 'purge_at', type: 'timestamptz', nullable: true })
+  purgeAt!: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

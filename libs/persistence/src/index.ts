@@ -1,0 +1,31 @@
+export { PersistenceModule } from './persistence.module';
+export type { PersistenceModuleOptions } from './persistence.module';
+export { buildDataSourceOptions } from './data-source-options';
+export type { DatabaseConnectionOptions } from './data-source-options';
+export { ENTITIES, MIGRATIONS } from './schema';
+export { TokenCipher, TokenDecryptionError, keyIdOf } from './crypto/token-cipher';
+export { TOKEN_CIPHER } from './crypto/token-cipher.provider';
+export { InstallationEntity } from './entities/installation.entity';
+export type { InstallationStatus } from './entities/installation.entity';
+export { InstagramAccountEntity } from './entities/instagram-account.entity';
+export type { InstagramAccountStatus } from './entities/instagram-account.entity';
+export { ConversationEntity } from './entities/conversation.entity';
+export { MessageLinkEntity } from './entities/message-link.entity';
+export type { MessageDirection, MessageLinkState } from './entities/message-link.entity';
+export { DeletionRequestEntity } from './entities/deletion-request.entity';
+export type {
+  DeletionRequestKind,
+  DeletionRequestStatus,
+} from './entities/deletion-request.entity';
+export { InstallationRepository } from './repositories/installation.repository';
+export type { InstallationGrant, InstallationTokens } from './repositories/installation.repository';
+export {
+  InstagramAccountRepository,
+  InstagramAccountTakenError,
+} from './repositories/instagram-account.repository';
+export type { InstagramAccountConnection } from './repositories/instagram-account.repository';
+export { ConversationRepository } from './repositories/conversation.repository';
+export type { ConversationUpdate } from './repositories/conversation.repository';
+export { MessageLinkRepository } from './repositories/message-link.repository';
+export type { InboundLinkKey, LiveChatEventRef } from './repositories/message-link.repository';
+export { runMigrations } from './run-migrations';

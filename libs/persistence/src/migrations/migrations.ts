@@ -1,0 +1,5 @@
+import { InitialSchema1795995504370 } from './1795995504370-InitialSchema';
+
+/** In order. Generate with `npm run migration:generate -- <Name>`, then add the class here. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export const MIGRATIONS: Function[] = [InitialSchema1795995504370];

@@ -1,0 +1,113 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { TokenCipher } from '../crypto/token-cipher';
+import { TOKEN_CIPHER } from '../crypto/token-cipher.provider';
+import {
+  InstagramAccountEntity,
+  InstagramAccountStatus,
+} from '../entities/instagram-account.entity';
+
+export interface InstagramAccountConnection {
+  installationId: string;
+  pageId: string;
+  instagramAccountId: string;
+  pageToken: string;
+  username: string | null;
+  name: string | null;
+  pageName: string | null;
+  avatarUrl: string | null;
+  connectedByUserId: string | null;
+}
+
+export class InstagramAccountTakenError extends Error {
+  constructor() {
+    super('this Instagram account is connected to another LiveChat organization');
+    this.name = 'InstagramAccountTakenError';
+  }
+}
+
+@Injectable()
+export class InstagramAccountRepository {
+  constructor(
+    @InjectRepository(InstagramAccountEntity)
+    private readonly rows: Repository<InstagramAccountEntity>,
+    @Inject(TOKEN_CIPHER) private readonly cipher: TokenCipher,
+  ) {}
+
+  /** Webhook routing: the account a webhook's Instagram id belongs to, whatever its status. */
+  findByInstagramId(instagramAccountId: string): Promise<InstagramAccountEntity | null> {
+    return this.rows.findOneBy({ instagramAccountId });
+  }
+
+  findForInstallation(installationId: string, id: string): Promise<InstagramAccountEntity | null> {
+    return this.rows.findOneBy({ installationId, id });
+  }
+
+  listForInstallation(installationId: string): Promise<InstagramAccountEntity[]> {
+    return this.rows.find({ where: { installationId }, order: { createdAt: 'ASC' } });
+  }
+
+  /**
+   * Connects (or reconnects) an account. Refused when another installation holds it, unless that
+   * connection is already disconnected.
+   */
+  async connect(connection: InstagramAccountConnection): Promise<InstagramAccountEntity> {
+    return this.rows.manager.transaction(async (manager) => {
+      const repo = manager.getRepository(InstagramAccountEntity);
+      const existing = await repo.findOne({
+        where: { instagramAccountId: connection.instagramAccountId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (
+        existing &&
+        existing.installationId !== connection.installationId &&
+        existing.status !== 'disconnected'
+      ) {
+        throw new InstagramAccountTakenError();
+      }
+      if (existing && existing.installationId !== connection.installationId) {
+        await repo.delete({ id: existing.id });
+      }
+      const row =
+        existing && existing.installationId === connection.installationId
+          ? existing
+          : repo.create({ instagramAccountId: connection.instagramAccountId });
+      row.installationId = connection.installationId;
+      row.pageId = connection.pageId;
+      row.username = connection.username;
+      row.name = connection.name;
+      row.pageName = connection.pageName;
+      row.avatarUrl = connection.avatarUrl;
+      row.connectedByUserId = connection.connectedByUserId;
+      row.status = 'active';
+      row.statusReason = null;
+      row.purgeAt = null;
+      const saved = await repo.save(row);
+      saved.pageTokenEnc = this.cipher.encrypt(connection.pageToken, this.context(saved.id));
+      return repo.save(saved);
+    });
+  }
+
+  async getPageToken(installationId: string, id: string): Promise<string | null> {
+    const row = await this.rows.findOneBy({ installationId, id });
+    return row?.pageTokenEnc ? this.cipher.decrypt(row.pageTokenEnc, this.context(row.id)) : null;
+  }
+
+  async setStatus(
+    installationId: string,
+    id: string,
+    status: InstagramAccountStatus,
+    reason: string | null,
+  ): Promise<void> {
+    await this.rows.update({ installationId, id }, { status, statusReason: reason });
+  }
+
+  async touchRelayed(installationId: string, id: string, at: Date): Promise<void> {
+    await this.rows.update({ installationId, id }, { lastRelayedAt: at });
+  }
+
+  private context(id: string): string {
+    return `instagram_accounts:${id}:page`;
+  }
+}

@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LessThan, Repository } from 'typeorm';
+import { MessageLinkEntity } from '../entities/message-link.entity';
+
+export interface InboundLinkKey {
+  installationId: string;
+  instagramAccountId: string;
+  conversationId: string;
+  instagramMessageId: string;
+}
+
+export interface LiveChatEventRef {
+  chatId: string;
+  threadId: string | null;
+  eventId: string;
+}
+
+@Injectable()
+export class MessageLinkRepository {
+  constructor(
+    @InjectRepository(MessageLinkEntity) private readonly rows: Repository<MessageLinkEntity>,
+  ) {}
+
+  findByInstagramId(
+    installationId: string,
+    instagramAccountId: string,
+    instagramMessageId: string,
+  ): Promise<MessageLinkEntity | null> {
+    return this.rows.findOneBy({ installationId, instagramAccountId, instagramMessageId });
+  }
+
+  /**
+   * Claims an inbound Instagram message before it is sent to LiveChat. Returns the existing row
+   * when the message was claimed before (a redelivery, a retry, or a crash after claiming).
+   */
+  async claimInbound(key: InboundLinkKey): Promise<{ link: MessageLinkEntity; created: boolean }> {
+    const result = await this.rows
+      .createQueryBuilder()
+      .insert()
+      .values({ ...key, direction: 'inbound', state: 'pending' })
+      .orIgnore()
+      .returning('id')
+      .execute();
+    const created = (result.raw as unknown[]).length > 0;
+    const link = await this.rows.findOneByOrFail({
+      installationId: key.installationId,
+      instagramAccountId: key.instagramAccountId,
+      instagramMessageId: key.instagramMessageId,
+    });
+    return { link, created };
+  }
+
+  async completeInbound(installationId: string, id: string, ref: LiveChatEventRef): Promise<void> {
+    await this.rows.update(
+      { installationId, id },
+      {
+        state: 'done',
+        livechatChatId: ref.chatId,
+        livechatThreadId: ref.threadId,
+        livechatEventId: ref.eventId,
+      },
+    );
+  }
+
+  async deleteById(installationId: string, id: string): Promise<void> {
+    await this.rows.delete({ installationId, id });
+  }
+
+  /** Retention: links older than `before`, in bounded batches. Returns how many went. */
+  async deleteOlderThan(before: Date, batch = 1000): Promise<number> {
+    const ids = await this.rows.find({
+      select: { id: true },
+      where: { createdAt: LessThan(before) },
+      take: batch,
+    });
+    if (ids.length === 0) {
+      return 0;
+    }
+    await this.rows.delete(ids.map((r) => r.id));
+    return ids.length;
+  }
+}

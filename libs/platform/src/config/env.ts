@@ -1,0 +1,81 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsBase64Key32, IsHttpUrl, IsKeyList, IsPostgresUrl, IsRedisUrl } from './validators';
+
+export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+/** What every process needs: storage, queues, token encryption, logging. */
+export class CoreEnv {
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevelName = 'log';
+
+  @IsPostgresUrl()
+  DATABASE_URL!: string;
+
+  @IsRedisUrl()
+  REDIS_URL!: string;
+
+  /** Prefix of every Redis key this deployment writes (Bull queues, locks, caches). */
+  @Matches(/^[A-Za-z0-9_-]{1,32}$/)
+  REDIS_KEY_PREFIX = 'igl';
+
+  /** 32 random bytes, base64 (`openssl rand -base64 32`). Encrypts tokens at rest. */
+  @IsBase64Key32()
+  TOKEN_ENCRYPTION_KEY!: string;
+
+  /** Keys being rotated out: still decrypt, never encrypt. Comma-separated base64 keys. */
+  @IsOptional()
+  @IsKeyList()
+  TOKEN_ENCRYPTION_PREVIOUS_KEYS?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  FAILED_JOB_RETENTION_DAYS = 7;
+}
+
+/** Processes that talk to Meta and LiveChat (or build URLs for them). */
+export class PlatformApisEnv extends CoreEnv {
+  @IsString()
+  @MinLength(1)
+  META_APP_ID!: string;
+
+  @IsString()
+  @MinLength(8)
+  META_APP_SECRET!: string;
+
+  @IsHttpUrl()
+  META_GRAPH_URL = 'https://graph.facebook.com';
+
+  @Matches(/^v\d+\.\d+$/)
+  META_GRAPH_VERSION = 'v26.0';
+
+  @IsHttpUrl()
+  META_OAUTH_URL = 'https://www.facebook.com';
+
+  @IsString()
+  @MinLength(1)
+  LIVECHAT_CLIENT_ID!: string;
+
+  @IsString()
+  @MinLength(8)
+  LIVECHAT_CLIENT_SECRET!: string;
+
+  @IsHttpUrl()
+  LIVECHAT_API_URL = 'https://api.livechatinc.com';
+
+  @IsHttpUrl()
+  LIVECHAT_ACCOUNTS_URL = 'https://accounts.livechat.com';
+
+  @Matches(/^\d+\.\d+$/)
+  LIVECHAT_API_VERSION = '3.6';
+
+  /** Timeout of every call to Meta or LiveChat. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  UPSTREAM_TIMEOUT_MS = 10_000;
+}

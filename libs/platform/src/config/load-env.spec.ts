@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import { CoreEnv, PlatformApisEnv } from './env';
+import { InvalidEnvironmentError, loadEnv } from './load-env.util';
+
+const valid = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+};
+
+describe('loadEnv', () => {
+  it('returns typed, frozen values with defaults', () => {
+    const env = loadEnv(CoreEnv, { ...valid, FAILED_JOB_RETENTION_DAYS: '3' });
+    expect(env.FAILED_JOB_RETENTION_DAYS).toBe(3);
+    expect(env.REDIS_KEY_PREFIX).toBe('igl');
+    expect(Object.isFrozen(env)).toBe(true);
+  });
+
+  it('names a missing variable', () => {
+    const { DATABASE_URL: _omitted, ...rest } = valid;
+    expect(() => loadEnv(CoreEnv, rest)).toThrow(/DATABASE_URL \(missing\)/);
+  });
+
+  it('treats an empty value as missing', () => {
+    expect(() => loadEnv(CoreEnv, { ...valid, DATABASE_URL: '' })).toThrow(
+      /DATABASE_URL \(missing\)/,
+    );
+  });
+
+  it('names a malformed secret without printing its value', () => {
+    const badKey = 'not-a-32-byte-key-but-a-secret-value';
+    let error: unknown;
+    try {
+      loadEnv(CoreEnv, { ...valid, TOKEN_ENCRYPTION_KEY: badKey });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InvalidEnvironmentError);
+    expect((error as Error).message).toContain('TOKEN_ENCRYPTION_KEY (invalid');
+    expect((error as Error).message).not.toContain(badKey);
+  });
+
+  it('rejects a URL of the wrong kind and a malformed Graph version', () => {
+    const load = (): unknown =>
+      loadEnv(PlatformApisEnv, {
+        ...valid,
+        REDIS_URL: 'http://127.0.0.1:6379',
+        META_APP_ID: '1',
+        META_APP_SECRET: 'secretsecret',
+        LIVECHAT_CLIENT_ID: 'c',
+        LIVECHAT_CLIENT_SECRET: 'secretsecret',
+        META_GRAPH_VERSION: '26',
+      });
+    expect(load).toThrow(/REDIS_URL \(invalid: isRedisUrl\)/);
+    expect(load).toThrow(/META_GRAPH_VERSION \(invalid: matches\)/);
+  });
+});

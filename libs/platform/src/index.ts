@@ -1,0 +1,14 @@
+export { CoreEnv, PlatformApisEnv, LOG_LEVELS } from './config/env';
+export type { LogLevelName } from './config/env';
+export { loadEnv, loadEnvOrExit, InvalidEnvironmentError } from './config/load-env.util';
+export {
+  IsBase64Key32,
+  IsHttpUrl,
+  IsKeyList,
+  IsPostgresUrl,
+  IsRedisUrl,
+} from './config/validators';
+export { JsonLogger, levelsFrom } from './logging/json-logger';
+export { redact, REDACTED } from './logging/redact.util';
+export { closeOnSignals } from './lifecycle/graceful-shutdown';
+export type { ShutdownOptions } from './lifecycle/graceful-shutdown';

@@ -1,0 +1,71 @@
+/**
+ * How a failure should be retried. Both platform clients throw errors carrying one of these
+ * `kind`s; the queue decides retries from it, never from message text.
+ */
+export type FailureKind = 'retryable' | 'rate-limited' | 'auth' | 'permanent';
+
+/** Not a failure: the job must wait its turn (per-conversation order) and run again later. */
+export class DeferJobError extends Error {
+  readonly kind = 'deferred';
+  constructor(
+    readonly retryAfterMs: number,
+    reason: string,
+  ) {
+    super(`deferred: ${reason}`);
+    this.name = 'DeferJobError';
+  }
+}
+
+export const BACKOFF_STRATEGY = 'classified';
+const BASE_MS = 1_000;
+const MAX_MS = 5 * 60_000;
+/** Auth failures keep the job waiting (the admin may reconnect) with slow retries. */
+const AUTH_WAIT_MS = 5 * 60_000;
+
+function kindOf(err: unknown): string | undefined {
+  if (err && typeof err === 'object' && 'kind' in err) {
+    const kind = (err).kind;
+    return typeof kind === 'string' ? kind : undefined;
+  }
+  return undefined;
+}
+
+function retryAfterOf(err: unknown): number | undefined {
+  if (err && typeof err === 'object' && 'retryAfterMs' in err) {
+    const ms = (err).retryAfterMs;
+    return typeof ms === 'number' && ms >= 0 ? ms : undefined;
+  }
+  return undefined;
+}
+
+/** Full jitter keeps many retrying jobs from hitting a recovering upstream in step. */
+function jitter(ms: number, random: () => number): number {
+  return Math.round(ms / 2 + (random() * ms) / 2);
+}
+
+/**
+ * Bull custom backoff: a delay in ms, or -1 to fail the job now (permanent errors go straight to
+ * the failed set, visible in Bull Board, instead of burning attempts).
+ */
+export function classifiedBackoff(
+  attemptsMade: number,
+  err: unknown,
+  random: () => number = Math.random,
+): number {
+  switch (kindOf(err)) {
+    case 'permanent':
+      return -1;
+    case 'deferred':
+      return Math.max(1, retryAfterOf(err) ?? 100);
+    case 'rate-limited':
+      return jitter(
+        Math.max(retryAfterOf(err) ?? 0, BASE_MS * 2 ** Math.min(attemptsMade, 8)),
+        random,
+      );
+    case 'auth':
+      return jitter(AUTH_WAIT_MS, random);
+    default:
+      // 'retryable', or an error we did not classify (a bug, a DB blip): retry with backoff.
+      return jitter(Math.min(MAX_MS, BASE_MS * 2 ** Math.max(0, attemptsMade - 1)), random);
+  }
+}

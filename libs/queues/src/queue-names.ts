@@ -1,0 +1,40 @@
+/**
+ * Queue names are stored in Redis with every job: a persisted contract. Never rename a value in
+ * place; add the new queue, drain the old one, then remove it. One queue per job kind, each
+ * consumed by exactly one app.
+ */
+export enum QueueName {
+  /** gateway → relay-worker: one Instagram messaging item (a DM, reaction, postback, echo…). */
+  INSTAGRAM_INBOUND = 'instagram-inbound',
+  /** relay-worker (repeatable): re-triggers conversations whose pending items lost their runner. */
+  INBOUND_SWEEP = 'inbound-sweep',
+  /** gateway → relay-worker: one LiveChat chat webhook (agent reply, chat state). */
+  LIVECHAT_INBOUND = 'livechat-inbound',
+  /** gateway → cleanup-worker: an Instagram message unsent by its author. */
+  INSTAGRAM_MESSAGE_DELETE = 'instagram-message-delete',
+  /** gateway/relay → cleanup-worker: revoke tokens and subscriptions of an installation or account. */
+  TOKEN_REVOCATION = 'token-revocation',
+  /** cleanup-worker (delayed): remove every row and key of an installation or account. */
+  DATA_PURGE = 'data-purge',
+  /** gateway → cleanup-worker: Meta data-deletion request. */
+  META_DATA_DELETION = 'meta-data-deletion',
+  /** cleanup-worker (repeatable): retention sweeps. */
+  RETENTION_SWEEP = 'retention-sweep',
+  /** cleanup-worker (repeatable): refresh LiveChat tokens, check Page tokens. */
+  TOKEN_HEALTH = 'token-health',
+}
+
+/** Which app consumes which queue (checked by a test: every queue has exactly one consumer). */
+export const QUEUE_CONSUMER: Record<QueueName, 'relay-worker' | 'cleanup-worker'> = {
+  [QueueName.INSTAGRAM_INBOUND]: 'relay-worker',
+  [QueueName.INBOUND_SWEEP]: 'relay-worker',
+  [QueueName.LIVECHAT_INBOUND]: 'relay-worker',
+  [QueueName.INSTAGRAM_MESSAGE_DELETE]: 'cleanup-worker',
+  [QueueName.TOKEN_REVOCATION]: 'cleanup-worker',
+  [QueueName.DATA_PURGE]: 'cleanup-worker',
+  [QueueName.META_DATA_DELETION]: 'cleanup-worker',
+  [QueueName.RETENTION_SWEEP]: 'cleanup-worker',
+  [QueueName.TOKEN_HEALTH]: 'cleanup-worker',
+};
+
+export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);

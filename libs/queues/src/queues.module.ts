@@ -1,0 +1,54 @@
+import { BullModule } from '@nestjs/bull';
+import { DynamicModule, Module } from '@nestjs/common';
+import { JobOptions } from 'bull';
+import { BACKOFF_STRATEGY, classifiedBackoff } from './backoff';
+import { JobProducer } from './job.producer';
+import { QueueName } from './queue-names';
+
+export interface QueuesModuleOptions {
+  redisUrl: string;
+  /** Key prefix of every queue: one per deployment (and per test file). */
+  prefix: string;
+  failedJobRetentionDays: number;
+  /** Queues this process produces to or consumes. */
+  queues: readonly QueueName[];
+  /** Attempts before a retryable failure lands in the failed set. */
+  attempts?: number;
+}
+
+export function defaultJobOptions(failedJobRetentionDays: number, attempts = 12): JobOptions {
+  return {
+    attempts,
+    backoff: { type: BACKOFF_STRATEGY },
+    // Finished jobs hold message text: gone as soon as they succeed.
+    removeOnComplete: true,
+    // Failed jobs stay inspectable (Bull Board) for the retention period, then expire.
+    removeOnFail: { age: failedJobRetentionDays * 86_400 },
+  };
+}
+
+@Module({})
+export class QueuesModule {
+  static forRoot(options: QueuesModuleOptions): DynamicModule {
+    const bull = BullModule.forRoot({
+      url: options.redisUrl,
+      prefix: options.prefix,
+      defaultJobOptions: defaultJobOptions(options.failedJobRetentionDays, options.attempts),
+      settings: {
+        backoffStrategies: { [BACKOFF_STRATEGY]: classifiedBackoff },
+        // A job whose worker died is re-run after this (the lock is renewed while it runs).
+        lockDuration: 30_000,
+        stalledInterval: 15_000,
+        maxStalledCount: 3,
+      },
+    });
+    const queues = BullModule.registerQueue(...options.queues.map((name) => ({ name })));
+    return {
+      module: QueuesModule,
+      global: true,
+      imports: [bull, queues],
+      providers: [JobProducer],
+      exports: [bull, queues, JobProducer],
+    };
+  }
+}
