@@ -2,7 +2,9 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const LIBS = ['livechat-sdk', 'meta-graph', 'persistence', 'queues', 'platform'];
+const LEAF_LIBS = ['livechat-sdk', 'meta-graph', 'persistence', 'queues', 'platform'];
+// The one composition lib: credentials and connections, built from the leaves, shared by the apps.
+const LIBS = [...LEAF_LIBS, 'connections'];
 const APPS = ['gateway', 'relay-worker', 'cleanup-worker'];
 
 export default tseslint.config(
@@ -53,8 +55,8 @@ export default tseslint.config(
       ],
     },
   })),
-  // Libs are leaves: no lib imports another lib or an app.
-  ...LIBS.map((lib) => ({
+  // Leaf libs import no other lib and no app.
+  ...LEAF_LIBS.map((lib) => ({
     files: [`libs/${lib}/**/*.ts`],
     rules: {
       'no-restricted-imports': [
@@ -68,6 +70,22 @@ export default tseslint.config(
       ],
     },
   })),
+  // The composition lib imports leaf libs (through their index), never an app.
+  {
+    files: ['libs/connections/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@app/*/*'], message: 'Import a lib only through its index (@app/<lib>).' },
+            { group: ['@app/connections'], message: 'Import siblings by relative path inside a lib.' },
+            { group: APPS.map((a) => `**/apps/${a}/**`), message: 'A lib never imports an app.' },
+          ],
+        },
+      ],
+    },
+  },
   // Tests and scripts reach into apps and libs on purpose (harnesses, the migration CLI).
   {
     files: ['test/**/*.ts', 'scripts/**/*.ts', '**/*.spec.ts'],

@@ -8,7 +8,7 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
   },
   moduleNameMapper: {
-    '^@app/(livechat-sdk|meta-graph|persistence|queues|platform)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@app/(livechat-sdk|meta-graph|persistence|queues|platform|connections)$': '<rootDir>/libs/$1/src/index.ts',
   },
   testEnvironment: 'node',
   setupFiles: ['reflect-metadata'],

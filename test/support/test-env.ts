@@ -26,6 +26,7 @@ export function baseTestEnv(
     LIVECHAT_ACCOUNTS_URL: 'http://127.0.0.1:9',
     UPSTREAM_TIMEOUT_MS: '2000',
     METRICS_PORT: '-1',
+    QUEUE_LOCK_DURATION_MS: '4000',
     ...overrides,
   };
   const clean: Record<string, string> = {};

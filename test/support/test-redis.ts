@@ -38,3 +38,29 @@ export async function deleteKeysWithPrefix(prefix: string): Promise<void> {
     redis.disconnect();
   }
 }
+
+/** Dumps every value under `prefix`, whatever the key's type: for "no text left" assertions. */
+export async function valuesWithPrefix(prefix: string): Promise<string[]> {
+  const keys = await keysWithPrefix(prefix);
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    const out: string[] = [];
+    for (const key of keys) {
+      const type = await redis.type(key);
+      if (type === 'string') {
+        out.push((await redis.get(key)) ?? '');
+      } else if (type === 'hash') {
+        out.push(...Object.values(await redis.hgetall(key)));
+      } else if (type === 'list') {
+        out.push(...(await redis.lrange(key, 0, -1)));
+      } else if (type === 'set') {
+        out.push(...(await redis.smembers(key)));
+      } else if (type === 'zset') {
+        out.push(...(await redis.zrange(key, 0, -1)));
+      }
+    }
+    return out;
+  } finally {
+    redis.disconnect();
+  }
+}

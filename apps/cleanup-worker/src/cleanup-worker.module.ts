@@ -37,6 +37,7 @@ export class CleanupWorkerModule {
           redisUrl: env.REDIS_URL,
           prefix: env.REDIS_KEY_PREFIX,
           failedJobRetentionDays: env.FAILED_JOB_RETENTION_DAYS,
+          lockDurationMs: env.QUEUE_LOCK_DURATION_MS,
           queues: CLEANUP_WORKER_QUEUES,
         }),
       ],

@@ -3,6 +3,8 @@ import { PersistenceModule } from '@app/persistence';
 import { QueueName, QueuesModule } from '@app/queues';
 import { GatewayEnv } from './config/gateway.env';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { InstagramWebhookModule } from './webhooks/instagram/instagram-webhook.module';
 
 /** Queues the gateway produces to. It declares no processor: it never consumes. */
 export const GATEWAY_QUEUES: readonly QueueName[] = [
@@ -36,9 +38,12 @@ export class GatewayModule {
           redisUrl: env.REDIS_URL,
           prefix: env.REDIS_KEY_PREFIX,
           failedJobRetentionDays: env.FAILED_JOB_RETENTION_DAYS,
+          lockDurationMs: env.QUEUE_LOCK_DURATION_MS,
           queues: GATEWAY_QUEUES,
         }),
+        MetricsModule,
         HealthModule,
+        InstagramWebhookModule,
       ],
     };
   }

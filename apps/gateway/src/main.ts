@@ -10,7 +10,9 @@ async function main(): Promise<void> {
     const { runMigrations } = await import('@app/persistence');
     const env = loadEnvOrExit(DatabaseOnlyEnv, 'migrate');
     const applied = await runMigrations(env.DATABASE_URL);
-    process.stdout.write(`migrate: ${applied.length} migration(s) applied${applied.length ? `: ${applied.join(', ')}` : ''}\n`);
+    process.stdout.write(
+      `migrate: ${applied.length} migration(s) applied${applied.length ? `: ${applied.join(', ')}` : ''}\n`,
+    );
     return;
   }
   const env = loadEnvOrExit(GatewayEnv, 'gateway');

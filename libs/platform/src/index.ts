@@ -12,3 +12,4 @@ export { JsonLogger, levelsFrom } from './logging/json-logger';
 export { redact, REDACTED } from './logging/redact.util';
 export { closeOnSignals } from './lifecycle/graceful-shutdown';
 export type { ShutdownOptions } from './lifecycle/graceful-shutdown';
+export { Metrics } from './metrics/metrics';

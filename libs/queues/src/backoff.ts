@@ -24,7 +24,7 @@ const AUTH_WAIT_MS = 5 * 60_000;
 
 function kindOf(err: unknown): string | undefined {
   if (err && typeof err === 'object' && 'kind' in err) {
-    const kind = (err).kind;
+    const kind = err.kind;
     return typeof kind === 'string' ? kind : undefined;
   }
   return undefined;
@@ -32,10 +32,29 @@ function kindOf(err: unknown): string | undefined {
 
 function retryAfterOf(err: unknown): number | undefined {
   if (err && typeof err === 'object' && 'retryAfterMs' in err) {
-    const ms = (err).retryAfterMs;
+    const ms = err.retryAfterMs;
     return typeof ms === 'number' && ms >= 0 ? ms : undefined;
   }
   return undefined;
+}
+
+function plannedDelayOf(err: unknown): number | undefined {
+  if (err && typeof err === 'object' && 'plannedDelayMs' in err) {
+    const ms = (err).plannedDelayMs;
+    return typeof ms === 'number' ? ms : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * For processors that decide the retry themselves (they count failures in the job, apart from
+ * deferrals): Bull then waits exactly `delayMs`, or fails the job at once when it is -1.
+ */
+export function withPlannedDelay<E extends object>(
+  error: E,
+  delayMs: number,
+): E & { plannedDelayMs: number } {
+  return Object.assign(error, { plannedDelayMs: delayMs });
 }
 
 /** Full jitter keeps many retrying jobs from hitting a recovering upstream in step. */
@@ -52,6 +71,10 @@ export function classifiedBackoff(
   err: unknown,
   random: () => number = Math.random,
 ): number {
+  const planned = plannedDelayOf(err);
+  if (planned !== undefined) {
+    return planned;
+  }
   switch (kindOf(err)) {
     case 'permanent':
       return -1;

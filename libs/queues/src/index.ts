@@ -6,7 +6,7 @@ export type {
   JsonObject,
   JsonValue,
   InstagramInboundJob,
-  InboundSweepJob,
+  CustomerProfileJob,
   LiveChatInboundJob,
   InstagramMessageDeleteJob,
   TokenRevocationJob,
@@ -16,9 +16,12 @@ export type {
   TokenHealthJob,
 } from './job-payloads';
 export { jobIds } from './job-ids';
-export { classifiedBackoff, DeferJobError, BACKOFF_STRATEGY } from './backoff';
+export { classifiedBackoff, DeferJobError, BACKOFF_STRATEGY, withPlannedDelay } from './backoff';
 export type { FailureKind } from './backoff';
 export { QueuesModule, defaultJobOptions } from './queues.module';
 export type { QueuesModuleOptions } from './queues.module';
 export { JobProducer } from './job.producer';
 export type { BulkJob } from './job.producer';
+export { InboundOrderIndex } from './inbound-order';
+export { RedisLock } from './redis-lock';
+export { ORDERED_JOB_OPTIONS } from './queues.module';

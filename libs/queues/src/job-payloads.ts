@@ -18,8 +18,15 @@ export interface JobMeta {
  * worker parses it with @app/meta-graph. It may hold message text: the job is removed once done.
  */
 export interface InstagramInboundJob extends JobMeta {
+  /** Item failures so far (deferrals waiting for their turn are not failures). */
+  failures?: number;
   /** The business's Instagram account id (entry.id / recipient.id; sender.id on echoes). */
   instagramAccountId: string;
+  /**
+   * Stable identity of the item across redeliveries: `m:<mid>` for messages, a composite for
+   * reactions, postbacks and reads. The exactly-once key in message_links.
+   */
+  itemKey: string;
   /** The customer's Instagram-scoped id: the conversation key. */
   igsid: string;
   /** Meta's event time (ms) and the item's position in the POST: the order key. */
@@ -28,8 +35,9 @@ export interface InstagramInboundJob extends JobMeta {
   item: JsonObject;
 }
 
-export interface InboundSweepJob {
-  reason: 'scheduled';
+export interface CustomerProfileJob extends JobMeta {
+  installationId: string;
+  conversationId: string;
 }
 
 /** One LiveChat chat webhook (v3.6 envelope without the secret). */
@@ -73,7 +81,7 @@ export interface TokenHealthJob {
 
 export interface JobPayloads {
   [QueueName.INSTAGRAM_INBOUND]: InstagramInboundJob;
-  [QueueName.INBOUND_SWEEP]: InboundSweepJob;
+  [QueueName.CUSTOMER_PROFILE]: CustomerProfileJob;
   [QueueName.LIVECHAT_INBOUND]: LiveChatInboundJob;
   [QueueName.INSTAGRAM_MESSAGE_DELETE]: InstagramMessageDeleteJob;
   [QueueName.TOKEN_REVOCATION]: TokenRevocationJob;

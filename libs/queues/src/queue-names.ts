@@ -6,8 +6,8 @@
 export enum QueueName {
   /** gateway → relay-worker: one Instagram messaging item (a DM, reaction, postback, echo…). */
   INSTAGRAM_INBOUND = 'instagram-inbound',
-  /** relay-worker (repeatable): re-triggers conversations whose pending items lost their runner. */
-  INBOUND_SWEEP = 'inbound-sweep',
+  /** relay-worker → relay-worker: fill a LiveChat customer's profile from Instagram (best effort). */
+  CUSTOMER_PROFILE = 'customer-profile',
   /** gateway → relay-worker: one LiveChat chat webhook (agent reply, chat state). */
   LIVECHAT_INBOUND = 'livechat-inbound',
   /** gateway → cleanup-worker: an Instagram message unsent by its author. */
@@ -27,7 +27,7 @@ export enum QueueName {
 /** Which app consumes which queue (checked by a test: every queue has exactly one consumer). */
 export const QUEUE_CONSUMER: Record<QueueName, 'relay-worker' | 'cleanup-worker'> = {
   [QueueName.INSTAGRAM_INBOUND]: 'relay-worker',
-  [QueueName.INBOUND_SWEEP]: 'relay-worker',
+  [QueueName.CUSTOMER_PROFILE]: 'relay-worker',
   [QueueName.LIVECHAT_INBOUND]: 'relay-worker',
   [QueueName.INSTAGRAM_MESSAGE_DELETE]: 'cleanup-worker',
   [QueueName.TOKEN_REVOCATION]: 'cleanup-worker',

@@ -14,6 +14,8 @@ export interface QueuesModuleOptions {
   queues: readonly QueueName[];
   /** Attempts before a retryable failure lands in the failed set. */
   attempts?: number;
+  /** Job lock lease; a dead worker's jobs are re-run after about this long. */
+  lockDurationMs?: number;
 }
 
 export function defaultJobOptions(failedJobRetentionDays: number, attempts = 12): JobOptions {
@@ -27,6 +29,13 @@ export function defaultJobOptions(failedJobRetentionDays: number, attempts = 12)
   };
 }
 
+/**
+ * Jobs of per-conversation ordered queues: waiting for its turn re-runs a job (a deferral) without
+ * being a failure, so Bull's attempt budget is effectively unlimited and the processor counts real
+ * failures itself (`withPlannedDelay`).
+ */
+export const ORDERED_JOB_OPTIONS: JobOptions = { attempts: 1_000_000, stackTraceLimit: 3 };
+
 @Module({})
 export class QueuesModule {
   static forRoot(options: QueuesModuleOptions): DynamicModule {
@@ -37,8 +46,8 @@ export class QueuesModule {
       settings: {
         backoffStrategies: { [BACKOFF_STRATEGY]: classifiedBackoff },
         // A job whose worker died is re-run after this (the lock is renewed while it runs).
-        lockDuration: 30_000,
-        stalledInterval: 15_000,
+        lockDuration: options.lockDurationMs ?? 30_000,
+        stalledInterval: Math.round((options.lockDurationMs ?? 30_000) / 2),
         maxStalledCount: 3,
       },
     });

@@ -34,6 +34,16 @@ export class CoreEnv {
   @Min(1)
   @Max(365)
   FAILED_JOB_RETENTION_DAYS = 7;
+
+  /**
+   * How long a worker holds a job before others may take it over: a worker killed mid-job has
+   * its jobs re-run after about this long. Lower means faster recovery, more Redis traffic.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1_000)
+  @Max(600_000)
+  QUEUE_LOCK_DURATION_MS = 30_000;
 }
 
 /** Processes that talk to Meta and LiveChat (or build URLs for them). */

@@ -1,0 +1,118 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { conversationKeyOf, InstagramWebhookEntry } from '@app/meta-graph';
+import { Metrics } from '@app/platform';
+import {
+  BulkJob,
+  InboundOrderIndex,
+  InstagramInboundJob,
+  JobProducer,
+  jobIds,
+  ORDERED_JOB_OPTIONS,
+  QueueName,
+} from '@app/queues';
+import { GatewayEnv } from '../../config/gateway.env';
+import { instagramItemKey } from './instagram-item-key.util';
+
+export interface IntakeResult {
+  queued: number;
+  deletes: number;
+  ignored: number;
+}
+
+/**
+ * Turns a verified Instagram webhook into jobs: one per messaging item, with deterministic ids,
+ * indexed per conversation for ordered delivery. No database, no platform call: Meta is waiting.
+ */
+@Injectable()
+export class InstagramIntakeService {
+  private readonly logger = new Logger(InstagramIntakeService.name);
+  private order?: InboundOrderIndex;
+
+  constructor(
+    private readonly producer: JobProducer,
+    private readonly metrics: Metrics,
+    private readonly env: GatewayEnv,
+  ) {}
+
+  private orderIndex(): InboundOrderIndex {
+    this.order ??= new InboundOrderIndex(
+      this.producer.queue(QueueName.INSTAGRAM_INBOUND).client,
+      this.env.REDIS_KEY_PREFIX,
+    );
+    return this.order;
+  }
+
+  async accept(
+    entries: InstagramWebhookEntry[],
+    correlationId: string,
+    acceptedAt: number,
+  ): Promise<IntakeResult> {
+    const inbound: Array<BulkJob<QueueName.INSTAGRAM_INBOUND> & { opts: { jobId: string } }> = [];
+    const deletes: BulkJob<QueueName.INSTAGRAM_MESSAGE_DELETE>[] = [];
+    let ignored = 0;
+    let position = 0;
+
+    for (const entry of entries) {
+      for (const item of entry.items) {
+        position += 1;
+        const { businessAccountId, customerId } = conversationKeyOf(item);
+        const accountId = businessAccountId || entry.id;
+        if (item.kind === 'deleted') {
+          deletes.push({
+            data: {
+              correlationId,
+              acceptedAt,
+              instagramAccountId: accountId,
+              igsid: customerId,
+              instagramMessageId: item.mid,
+            },
+            opts: { jobId: jobIds.instagramDelete(accountId, item.mid) },
+          });
+          this.metrics.webhookItems.inc({ source: 'instagram', kind: item.kind, action: 'queued' });
+          continue;
+        }
+        if (item.kind === 'unknown' && !item.mid) {
+          // Optins, handover and other events with no message: nothing an agent needs to see.
+          ignored += 1;
+          this.metrics.webhookItems.inc({
+            source: 'instagram',
+            kind: 'unknown',
+            action: 'ignored',
+          });
+          continue;
+        }
+        const itemKey = instagramItemKey(item);
+        const data: InstagramInboundJob = {
+          correlationId,
+          acceptedAt,
+          instagramAccountId: accountId,
+          igsid: customerId,
+          itemKey,
+          timestamp: item.timestamp,
+          position,
+          item: item.raw,
+        };
+        inbound.push({
+          data,
+          opts: { ...ORDERED_JOB_OPTIONS, jobId: jobIds.instagramItem(accountId, itemKey) },
+        });
+        this.metrics.webhookItems.inc({ source: 'instagram', kind: item.kind, action: 'queued' });
+      }
+    }
+
+    // Index first, then enqueue: a job never starts before its conversation knows of it.
+    await this.orderIndex().addAll(inbound.map((job) => ({ id: job.opts.jobId, data: job.data })));
+    await Promise.all([
+      this.producer.addBulk(QueueName.INSTAGRAM_INBOUND, inbound),
+      this.producer.addBulk(QueueName.INSTAGRAM_MESSAGE_DELETE, deletes),
+    ]);
+    this.logger.debug({
+      msg: 'instagram webhook queued',
+      correlationId,
+      queued: inbound.length,
+      deletes: deletes.length,
+      ignored,
+    });
+    return { queued: inbound.length, deletes: deletes.length, ignored };
+  }
+}

@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+import { InstagramMessagingItem } from '@app/meta-graph';
+
+/**
+ * The identity of an item across Meta's redeliveries. Messages have a mid; reactions, reads and
+ * referrals do not have one of their own, so their key combines what makes them unique.
+ */
+export function instagramItemKey(item: InstagramMessagingItem): string {
+  switch (item.kind) {
+    case 'reaction':
+      return `r:${item.targetMid}:${item.action}:${item.senderId}:${item.timestamp}`;
+    case 'read':
+      return `s:${item.mid ?? ''}:${item.senderId}:${item.timestamp}`;
+    case 'referral':
+      return `ref:${item.senderId}:${item.timestamp}`;
+    case 'postback':
+      return item.mid ? `p:${item.mid}` : `p:${item.senderId}:${item.timestamp}`;
+    case 'deleted':
+      return `d:${item.mid}`;
+    case 'unknown':
+      return item.mid
+        ? `m:${item.mid}`
+        : `x:${createHash('sha256').update(JSON.stringify(item.raw)).digest('base64url').slice(0, 22)}`;
+    case 'text':
+    case 'attachments':
+    case 'story_reply':
+    case 'story_mention':
+    case 'share':
+    case 'quick_reply':
+    case 'unsupported':
+    case 'reply':
+    case 'echo':
+      return `m:${item.mid}`;
+  }
+}

@@ -1,0 +1,97 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { LiveChatCredentialsService } from '@app/connections';
+import { CustomerChatClient } from '@app/livechat-sdk';
+import { isMetaGraphError, MetaGraphClient } from '@app/meta-graph';
+import {
+  ConversationRepository,
+  InstagramAccountRepository,
+  InstallationRepository,
+} from '@app/persistence';
+import { Metrics } from '@app/platform';
+import { CustomerProfileJob, QueueName } from '@app/queues';
+import { Job, Queue } from 'bull';
+
+/**
+ * Names the LiveChat customer after the Instagram user (name → username → id) and adds session
+ * fields (username, profile link). Separate from the message so that a profile Meta will not
+ * share (no consent yet, Meta's review bot, a blocked user) never delays or loses a message.
+ * The avatar is left out on purpose: Instagram's profile picture URLs expire within days.
+ */
+@Injectable()
+export class CustomerProfileProcessor implements OnApplicationBootstrap {
+  private readonly logger = new Logger(CustomerProfileProcessor.name);
+
+  constructor(
+    @InjectQueue(QueueName.CUSTOMER_PROFILE) private readonly queue: Queue<CustomerProfileJob>,
+    private readonly conversations: ConversationRepository,
+    private readonly accounts: InstagramAccountRepository,
+    private readonly installations: InstallationRepository,
+    private readonly credentials: LiveChatCredentialsService,
+    private readonly chats: CustomerChatClient,
+    private readonly graph: MetaGraphClient,
+    private readonly metrics: Metrics,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    void this.queue.process(4, (job: Job<CustomerProfileJob>) => this.handle(job.data));
+  }
+
+  async handle(data: CustomerProfileJob): Promise<string> {
+    const conversation = await this.conversations.findById(
+      data.installationId,
+      data.conversationId,
+    );
+    const installation = await this.installations.findById(data.installationId);
+    if (
+      !conversation?.livechatCustomerId ||
+      !installation ||
+      installation.status === 'uninstalled'
+    ) {
+      return 'skipped';
+    }
+    const pageToken = await this.accounts.getPageToken(
+      data.installationId,
+      conversation.instagramAccountId,
+    );
+    let name = conversation.igsid;
+    const sessionFields: Record<string, string> = { instagram_id: conversation.igsid };
+    if (pageToken) {
+      try {
+        const profile = await this.graph.getUserProfile(pageToken, conversation.igsid);
+        name = profile.name || (profile.username ? `@${profile.username}` : conversation.igsid);
+        if (profile.username) {
+          sessionFields.instagram_username = `@${profile.username}`;
+          sessionFields.instagram_profile = `https://instagram.com/${profile.username}`;
+        }
+      } catch (error) {
+        // Consent not given yet, Meta's review bot, a blocked user: keep the fallback name.
+        if (
+          !isMetaGraphError(error) ||
+          error.kind === 'retryable' ||
+          error.kind === 'rate-limited'
+        ) {
+          throw error;
+        }
+        this.logger.log({
+          msg: 'instagram profile not available; using the fallback name',
+          conversationId: conversation.id,
+          reason: error.reason,
+        });
+      }
+    }
+    const creds = await this.credentials.customer(
+      data.installationId,
+      conversation.livechatCustomerId,
+    );
+    await this.chats.updateCustomer(creds.token, installation.organizationId, {
+      name,
+      sessionFields,
+    });
+    await this.conversations.update(data.installationId, conversation.id, {
+      profileSyncedAt: new Date(),
+    });
+    this.metrics.jobs.inc({ queue: QueueName.CUSTOMER_PROFILE, outcome: 'completed' });
+    return 'updated';
+  }
+}

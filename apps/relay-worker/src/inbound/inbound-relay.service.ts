@@ -1,0 +1,445 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  ConnectedAccount,
+  InstagramAccountDirectory,
+  LiveChatCredentialsService,
+  RelayError,
+} from '@app/connections';
+import { CustomerChatClient, CustomerEventInput, isLiveChatApiError } from '@app/livechat-sdk';
+import { InstagramMessagingItem, parseInstagramMessagingItem } from '@app/meta-graph';
+import {
+  ConversationEntity,
+  ConversationRepository,
+  InstagramAccountRepository,
+  MessageLinkRepository,
+} from '@app/persistence';
+import { Metrics } from '@app/platform';
+import { DeferJobError, InstagramInboundJob, JobProducer, QueueName } from '@app/queues';
+import { RelayWorkerEnv } from '../config/relay-worker.env';
+import {
+  excerpt,
+  InboundDraft,
+  opensMessagingWindow,
+  referencedMid,
+  renderInboundItem,
+} from './inbound-render.util';
+import { InstagramMediaService } from './instagram-media.service';
+import { OutboundSendMarker } from './outbound-send-marker';
+
+export type InboundOutcome =
+  | 'relayed'
+  | 'duplicate'
+  | 'own-echo'
+  | 'seen'
+  | 'dropped-unknown-account'
+  | 'dropped-disconnected'
+  | 'dropped-empty';
+
+interface Session {
+  token: string;
+  customerId: string;
+  organizationId: string;
+}
+
+/**
+ * Instagram item → LiveChat: finds the account and its installation, the customer (created on
+ * first contact), the chat (one per customer, resumed), renders the item and sends it, then
+ * records the link. Exactly once: the link is claimed before sending, every event carries the
+ * item's key as custom_id, and a retry after a crash looks for those events before sending again.
+ */
+@Injectable()
+export class InboundRelayService {
+  private readonly logger = new Logger(InboundRelayService.name);
+
+  constructor(
+    private readonly directory: InstagramAccountDirectory,
+    private readonly credentials: LiveChatCredentialsService,
+    private readonly chats: CustomerChatClient,
+    private readonly conversations: ConversationRepository,
+    private readonly accounts: InstagramAccountRepository,
+    private readonly links: MessageLinkRepository,
+    private readonly media: InstagramMediaService,
+    private readonly producer: JobProducer,
+    private readonly outboundMarker: OutboundSendMarker,
+    private readonly metrics: Metrics,
+    private readonly env: RelayWorkerEnv,
+  ) {}
+
+  async relay(job: InstagramInboundJob): Promise<InboundOutcome> {
+    const connected = await this.directory.find(job.instagramAccountId);
+    if (!connected) {
+      this.logger.warn({
+        msg: 'instagram item for an unknown account dropped',
+        instagramAccountId: job.instagramAccountId,
+        correlationId: job.correlationId,
+      });
+      return 'dropped-unknown-account';
+    }
+    const { account, installation } = connected;
+    if (account.status === 'disconnected' || installation.status === 'uninstalled') {
+      return 'dropped-disconnected';
+    }
+    if (installation.status === 'needs_reauth') {
+      throw new RelayError(
+        'auth',
+        'the LiveChat installation needs to be reinstalled',
+        'installation_needs_reauth',
+      );
+    }
+    const item = parseInstagramMessagingItem(job.item);
+
+    if (item.kind === 'echo') {
+      if (item.appId === this.env.META_APP_ID) {
+        return 'own-echo';
+      }
+      if (await this.outboundMarker.isSending(account.instagramAccountId, job.igsid)) {
+        // Our Send API call may have produced this echo and not yet recorded its id.
+        throw new DeferJobError(300, 'an outbound send to this user is in flight');
+      }
+      const own = await this.links.findByInstagramId(installation.id, account.id, `m:${item.mid}`);
+      if (own?.direction === 'outbound') {
+        return 'own-echo';
+      }
+    }
+
+    const conversation = await this.conversations.findOrCreate(
+      installation.id,
+      account.id,
+      job.igsid,
+    );
+    if (item.kind === 'read') {
+      return this.markSeen(connected, conversation, item.timestamp);
+    }
+
+    const { link, created } = await this.links.claimInbound({
+      installationId: installation.id,
+      instagramAccountId: account.id,
+      conversationId: conversation.id,
+      instagramMessageId: job.itemKey,
+    });
+    if (link.state === 'done') {
+      return 'duplicate';
+    }
+
+    const session = await this.session(connected, conversation);
+    const quote = await this.quoteFor(connected, session, item);
+    const drafts = renderInboundItem(item, { quote });
+    if (drafts.length === 0) {
+      await this.links.deleteById(installation.id, link.id);
+      return 'dropped-empty';
+    }
+    const events = await this.materialize(drafts, session, job.itemKey);
+    // A previous attempt claimed this item: some of its events may already be in LiveChat.
+    const already = created
+      ? new Map<string, string>()
+      : await this.eventsAlreadySent(session, conversation, job.itemKey);
+    const delivered = await this.deliver(
+      connected,
+      conversation,
+      session,
+      events,
+      already,
+      job.itemKey,
+    );
+    await this.links.completeInbound(installation.id, link.id, delivered);
+    if (opensMessagingWindow(item)) {
+      await this.conversations.recordInbound(
+        installation.id,
+        conversation.id,
+        new Date(item.timestamp),
+      );
+    }
+    await this.accounts.touchRelayed(installation.id, account.id, new Date());
+    this.metrics.relayLatency.observe(
+      { direction: 'inbound' },
+      (Date.now() - job.acceptedAt) / 1000,
+    );
+    return 'relayed';
+  }
+
+  private async session(
+    connected: ConnectedAccount,
+    conversation: ConversationEntity,
+  ): Promise<Session> {
+    const { installation } = connected;
+    const creds = await this.credentials.customer(installation.id, conversation.livechatCustomerId);
+    if (creds.created) {
+      conversation.livechatCustomerId = creds.customerId;
+      await this.conversations.update(installation.id, conversation.id, {
+        livechatCustomerId: creds.customerId,
+      });
+      // Name, username and profile link come later: a slow or failing profile lookup must never
+      // hold up the message.
+      await this.producer.add(
+        QueueName.CUSTOMER_PROFILE,
+        {
+          correlationId: conversation.id,
+          acceptedAt: Date.now(),
+          installationId: installation.id,
+          conversationId: conversation.id,
+        },
+        { jobId: `profile.${conversation.id}` },
+      );
+    }
+    return {
+      token: creds.token,
+      customerId: creds.customerId,
+      organizationId: installation.organizationId,
+    };
+  }
+
+  /** Runs a chat call; on an expired customer token, mints a fresh one and tries once more. */
+  private async withCustomer<T>(
+    connected: ConnectedAccount,
+    session: Session,
+    call: (token: string) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await call(session.token);
+    } catch (error) {
+      if (isLiveChatApiError(error) && error.kind === 'auth') {
+        await this.credentials.forgetCustomer(connected.installation.id, session.customerId);
+        const fresh = await this.credentials.customer(
+          connected.installation.id,
+          session.customerId,
+          { fresh: true },
+        );
+        session.token = fresh.token;
+        return call(session.token);
+      }
+      throw error;
+    }
+  }
+
+  private async materialize(
+    drafts: InboundDraft[],
+    session: Session,
+    itemKey: string,
+  ): Promise<CustomerEventInput[]> {
+    const events: CustomerEventInput[] = [];
+    for (const [index, draft] of drafts.entries()) {
+      const customId = index === 0 ? `ig:${itemKey}` : `ig:${itemKey}#${index}`;
+      if (draft.type === 'text') {
+        events.push({ type: 'message', text: draft.text, customId });
+        continue;
+      }
+      const { media } = draft;
+      if (!media.url) {
+        events.push({
+          type: 'message',
+          text: `📎 Sent a ${media.type} without a link Instagram shares.`,
+          customId,
+        });
+        continue;
+      }
+      const fetched = await this.media.fetch(media.url, media.type);
+      if (fetched.status === 'gone') {
+        events.push({
+          type: 'message',
+          text: `📎 Sent a ${media.type} that could no longer be downloaded from Instagram.`,
+          customId,
+        });
+        continue;
+      }
+      if (fetched.status === 'too-large') {
+        const size = fetched.bytes ? ` (${(fetched.bytes / 1024 / 1024).toFixed(1)} MB)` : '';
+        events.push({
+          type: 'message',
+          text: `📎 Sent a ${media.type} too large to attach here${size}: ${media.url}\n(Instagram links expire: open Instagram for the original.)`,
+          customId,
+        });
+        continue;
+      }
+      const uploaded = await this.chats.uploadFile(session.token, session.organizationId, {
+        fileName: fetched.fileName,
+        contentType: fetched.contentType,
+        data: fetched.data,
+      });
+      events.push({ type: 'file', url: uploaded.url, customId });
+    }
+    return events;
+  }
+
+  /** custom_id → event id of this item's events already in the customer's chat. */
+  private async eventsAlreadySent(
+    session: Session,
+    conversation: ConversationEntity,
+    itemKey: string,
+  ): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    let chatId = conversation.chatId;
+    if (!chatId) {
+      const list = await this.chats.listChats(session.token, session.organizationId, { limit: 1 });
+      chatId = list.chatsSummary[0]?.id ?? null;
+    }
+    if (!chatId) {
+      return found;
+    }
+    const chat = await this.chats.getChat(session.token, session.organizationId, { chatId });
+    for (const event of chat.thread?.events ?? []) {
+      if (event.customId === `ig:${itemKey}` || event.customId?.startsWith(`ig:${itemKey}#`)) {
+        found.set(event.customId, event.id);
+      }
+    }
+    if (!conversation.chatId && found.size > 0) {
+      conversation.chatId = chatId;
+      conversation.threadId = chat.thread?.id ?? null;
+    }
+    return found;
+  }
+
+  /**
+   * One chat per customer: send into the active chat, resume it when inactive, start it when
+   * there is none (continuous, in the installation's group).
+   */
+  private async deliver(
+    connected: ConnectedAccount,
+    conversation: ConversationEntity,
+    session: Session,
+    allEvents: CustomerEventInput[],
+    already: Map<string, string>,
+    itemKey: string,
+  ): Promise<{ chatId: string; threadId: string | null; eventId: string }> {
+    const { installation } = connected;
+    let events = allEvents.filter((e) => !already.has(e.customId ?? ''));
+    const lastKnown = (): string => [...already.values()].pop() ?? '';
+    if (events.length === 0 && conversation.chatId) {
+      // Everything was sent by an earlier attempt that crashed before recording it.
+      await this.conversations.update(installation.id, conversation.id, {
+        chatId: conversation.chatId,
+        threadId: conversation.threadId,
+      });
+      return { chatId: conversation.chatId, threadId: conversation.threadId, eventId: lastKnown() };
+    }
+    if (!conversation.chatId) {
+      try {
+        const started = await this.withCustomer(connected, session, (token) =>
+          this.chats.startChat(token, session.organizationId, {
+            groupId: installation.livechatGroupId,
+            events,
+            continuous: true,
+          }),
+        );
+        await this.conversations.update(installation.id, conversation.id, {
+          chatId: started.chatId,
+          threadId: started.threadId,
+        });
+        return {
+          chatId: started.chatId,
+          threadId: started.threadId,
+          eventId: started.eventIds[started.eventIds.length - 1] ?? '',
+        };
+      } catch (error) {
+        // The customer already has a chat we did not record (a crash after start_chat).
+        const existing = await this.chats.listChats(session.token, session.organizationId, {
+          limit: 1,
+        });
+        const chatId = existing.chatsSummary[0]?.id;
+        if (!chatId) {
+          throw error;
+        }
+        conversation.chatId = chatId;
+        // start_chat may have gone through with our events inline before the failure.
+        const sent = await this.eventsAlreadySent(session, conversation, itemKey);
+        sent.forEach((id, customId) => already.set(customId, id));
+        events = events.filter((e) => !already.has(e.customId ?? ''));
+        if (events.length === 0) {
+          await this.conversations.update(installation.id, conversation.id, {
+            chatId,
+            threadId: conversation.threadId,
+          });
+          return { chatId, threadId: conversation.threadId, eventId: lastKnown() };
+        }
+      }
+    }
+    const chatId = conversation.chatId;
+    let eventId = lastKnown();
+    let threadId = conversation.threadId;
+    for (const [index, event] of events.entries()) {
+      try {
+        const sent = await this.withCustomer(connected, session, (token) =>
+          this.chats.sendEvent(token, session.organizationId, { chatId, event }),
+        );
+        eventId = sent.eventId;
+      } catch (error) {
+        if (isLiveChatApiError(error) && error.vendorType === 'chat_inactive') {
+          const resumed = await this.withCustomer(connected, session, (token) =>
+            this.chats.resumeChat(token, session.organizationId, {
+              chatId,
+              events: events.slice(index),
+              continuous: true,
+              groupId: installation.livechatGroupId,
+            }),
+          );
+          threadId = resumed.threadId;
+          eventId = resumed.eventIds[resumed.eventIds.length - 1] ?? eventId;
+          break;
+        }
+        throw error;
+      }
+    }
+    await this.conversations.update(installation.id, conversation.id, { chatId, threadId });
+    return { chatId, threadId, eventId };
+  }
+
+  /** An excerpt of the message a reaction or an inline reply points at, read from LiveChat. */
+  private async quoteFor(
+    connected: ConnectedAccount,
+    session: Session,
+    item: InstagramMessagingItem,
+  ): Promise<string | undefined> {
+    const mid = referencedMid(item);
+    if (!mid) {
+      return undefined;
+    }
+    try {
+      const link = await this.links.findByInstagramId(
+        connected.installation.id,
+        connected.account.id,
+        `m:${mid}`,
+      );
+      if (!link?.livechatChatId || !link.livechatEventId) {
+        return undefined;
+      }
+      const chat = await this.chats.getChat(session.token, session.organizationId, {
+        chatId: link.livechatChatId,
+        ...(link.livechatThreadId ? { threadId: link.livechatThreadId } : {}),
+      });
+      const event = chat.thread?.events.find((e) => e.id === link.livechatEventId);
+      if (event?.text) {
+        return excerpt(event.text);
+      }
+      return event?.type === 'file' ? 'an attachment' : undefined;
+    } catch {
+      // A quote is a nicety: the reaction is still relayed without it.
+      return undefined;
+    }
+  }
+
+  private async markSeen(
+    connected: ConnectedAccount,
+    conversation: ConversationEntity,
+    timestamp: number,
+  ): Promise<InboundOutcome> {
+    if (!conversation.chatId || !conversation.livechatCustomerId) {
+      return 'seen';
+    }
+    const session = await this.session(connected, conversation);
+    const chatId = conversation.chatId;
+    try {
+      await this.withCustomer(connected, session, (token) =>
+        this.chats.markEventsAsSeen(token, session.organizationId, {
+          chatId,
+          seenUpTo: new Date(timestamp),
+        }),
+      );
+    } catch (error) {
+      // A read receipt is not worth a retry storm: log and move on.
+      this.logger.warn({
+        msg: 'mark seen failed',
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    return 'seen';
+  }
+}

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { CustomerProfileProcessor } from './customer-profile.processor';
+import { InboundRelayService } from './inbound-relay.service';
+import { InstagramInboundProcessor } from './instagram-inbound.processor';
+import { InstagramMediaService } from './instagram-media.service';
+import { OutboundSendMarker } from './outbound-send-marker';
+
+@Module({
+  providers: [
+    InboundRelayService,
+    InstagramInboundProcessor,
+    InstagramMediaService,
+    CustomerProfileProcessor,
+    OutboundSendMarker,
+  ],
+  exports: [OutboundSendMarker],
+})
+export class InboundModule {}

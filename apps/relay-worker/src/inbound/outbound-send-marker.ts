@@ -1,0 +1,31 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CONNECTIONS_OPTIONS, CONNECTIONS_REDIS, ConnectionsOptions } from '@app/connections';
+import type { Redis } from 'ioredis';
+
+/**
+ * Set while a reply to an Instagram user is being sent and its message id not yet recorded, so
+ * the echo Meta sends back meanwhile waits instead of showing up in LiveChat as a new message.
+ */
+@Injectable()
+export class OutboundSendMarker {
+  constructor(
+    @Inject(CONNECTIONS_REDIS) private readonly redis: Redis,
+    @Inject(CONNECTIONS_OPTIONS) private readonly options: ConnectionsOptions,
+  ) {}
+
+  private key(instagramAccountId: string, igsid: string): string {
+    return `${this.options.redisPrefix}:sending:${instagramAccountId}:${igsid}`;
+  }
+
+  async mark(instagramAccountId: string, igsid: string): Promise<void> {
+    await this.redis.set(this.key(instagramAccountId, igsid), '1', 'PX', 30_000);
+  }
+
+  async clear(instagramAccountId: string, igsid: string): Promise<void> {
+    await this.redis.del(this.key(instagramAccountId, igsid));
+  }
+
+  async isSending(instagramAccountId: string, igsid: string): Promise<boolean> {
+    return (await this.redis.exists(this.key(instagramAccountId, igsid))) === 1;
+  }
+}

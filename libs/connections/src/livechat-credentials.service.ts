@@ -1,0 +1,231 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { isLiveChatApiError, LiveChatAccountsClient, SingleFlight } from '@app/livechat-sdk';
+import { InstallationRepository, TOKEN_CIPHER, TokenCipher } from '@app/persistence';
+import { Metrics } from '@app/platform';
+import { RedisLock } from '@app/queues';
+import type { Redis } from 'ioredis';
+import {
+  CONNECTIONS_OPTIONS,
+  CONNECTIONS_REDIS,
+  ConnectionsOptions,
+} from './connections-redis.provider';
+import { RelayError } from './errors';
+
+/** Refresh agent tokens this long before they expire. */
+const REFRESH_MARGIN_MS = 10 * 60_000;
+/** Customer tokens are cached until this long before they expire. */
+const CUSTOMER_TOKEN_MARGIN_MS = 15 * 60_000;
+const REFRESH_LOCK_TTL_MS = 20_000;
+
+export interface CustomerCredentials {
+  token: string;
+  customerId: string;
+  /** True when this call created the LiveChat customer. */
+  created: boolean;
+}
+
+/**
+ * LiveChat credentials of an installation: the admin's agent token (refreshed single-flight across
+ * every process: LiveChat silently revokes the oldest of 25 tokens, so a refresh stampede would
+ * log the installation out) and customer tokens, cached encrypted in Redis so every worker shares
+ * them and uninstall can revoke them.
+ */
+@Injectable()
+export class LiveChatCredentialsService {
+  private readonly logger = new Logger(LiveChatCredentialsService.name);
+  private readonly refreshes = new SingleFlight<string>();
+  private readonly customerMints = new SingleFlight<CustomerCredentials>();
+  private readonly lock: RedisLock;
+
+  constructor(
+    private readonly installations: InstallationRepository,
+    private readonly accounts: LiveChatAccountsClient,
+    private readonly metrics: Metrics,
+    @Inject(TOKEN_CIPHER) private readonly cipher: TokenCipher,
+    @Inject(CONNECTIONS_REDIS) private readonly redis: Redis,
+    @Inject(CONNECTIONS_OPTIONS) private readonly options: ConnectionsOptions,
+  ) {
+    this.lock = new RedisLock(redis);
+  }
+
+  /** A valid agent access token of the installation, refreshed when close to expiry. */
+  async agentToken(
+    installationId: string,
+    options: { forceRefresh?: boolean } = {},
+  ): Promise<string> {
+    const tokens = await this.installations.getTokens(installationId);
+    if (
+      !options.forceRefresh &&
+      tokens.accessToken &&
+      tokens.expiresAt &&
+      tokens.expiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS
+    ) {
+      return tokens.accessToken;
+    }
+    return this.refreshes.run(installationId, () =>
+      this.refreshAcrossProcesses(installationId, tokens.accessToken),
+    );
+  }
+
+  private async refreshAcrossProcesses(
+    installationId: string,
+    staleToken: string | null,
+  ): Promise<string> {
+    const key = `${this.options.redisPrefix}:lock:agent-refresh:${installationId}`;
+    const deadline = Date.now() + REFRESH_LOCK_TTL_MS;
+    for (;;) {
+      const lease = await this.lock.acquire(key, REFRESH_LOCK_TTL_MS);
+      if (lease) {
+        try {
+          return await this.refreshHoldingLock(installationId, staleToken);
+        } finally {
+          await this.lock.release(key, lease);
+        }
+      }
+      // Another process is refreshing: use its result when it lands.
+      const tokens = await this.installations.getTokens(installationId);
+      if (
+        tokens.accessToken &&
+        tokens.accessToken !== staleToken &&
+        tokens.expiresAt &&
+        tokens.expiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS
+      ) {
+        return tokens.accessToken;
+      }
+      if (Date.now() > deadline) {
+        throw new RelayError(
+          'retryable',
+          'timed out waiting for another process to refresh the LiveChat token',
+          'refresh_wait_timeout',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  private async refreshHoldingLock(
+    installationId: string,
+    staleToken: string | null,
+  ): Promise<string> {
+    // Someone may have refreshed between our read and the lock.
+    const tokens = await this.installations.getTokens(installationId);
+    if (
+      tokens.accessToken &&
+      tokens.accessToken !== staleToken &&
+      tokens.expiresAt &&
+      tokens.expiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS
+    ) {
+      return tokens.accessToken;
+    }
+    if (!tokens.refreshToken) {
+      await this.installations.markNeedsReauth(installationId);
+      throw new RelayError(
+        'auth',
+        'the installation has no refresh token: reinstall the app',
+        'no_refresh_token',
+      );
+    }
+    try {
+      const set = await this.accounts.refresh(tokens.refreshToken);
+      await this.installations.saveAccessToken(
+        installationId,
+        set.accessToken,
+        set.expiresAt,
+        set.refreshToken,
+      );
+      this.metrics.tokenRefreshes.inc({
+        platform: 'livechat',
+        kind: 'agent',
+        outcome: 'refreshed',
+      });
+      this.logger.log({ msg: 'livechat agent token refreshed', installationId });
+      return set.accessToken;
+    } catch (error) {
+      this.metrics.tokenRefreshes.inc({ platform: 'livechat', kind: 'agent', outcome: 'failed' });
+      if (isLiveChatApiError(error) && error.kind === 'auth') {
+        await this.installations.markNeedsReauth(installationId);
+      }
+      throw error;
+    }
+  }
+
+  private customerKey(installationId: string, customerId: string): string {
+    return `${this.options.redisPrefix}:ctok:${installationId}:${customerId}`;
+  }
+
+  /**
+   * A customer token for the LiveChat customer behind an Instagram user: the cached one, a new
+   * one for the known customer, or a new customer (when `customerId` is null).
+   */
+  async customer(
+    installationId: string,
+    customerId: string | null,
+    options: { fresh?: boolean } = {},
+  ): Promise<CustomerCredentials> {
+    if (customerId && !options.fresh) {
+      const cached = await this.redis.get(this.customerKey(installationId, customerId));
+      if (cached) {
+        return {
+          token: this.cipher.decrypt(cached, this.customerKey(installationId, customerId)),
+          customerId,
+          created: false,
+        };
+      }
+    }
+    const flightKey = `${installationId}:${customerId ?? 'new'}:${options.fresh ? 'fresh' : ''}`;
+    if (!customerId) {
+      // Never single-flight customer creation across different Instagram users: each needs its own.
+      return this.mint(installationId, null);
+    }
+    return this.customerMints.run(flightKey, () => this.mint(installationId, customerId));
+  }
+
+  private async mint(
+    installationId: string,
+    customerId: string | null,
+  ): Promise<CustomerCredentials> {
+    const agentToken = await this.agentToken(installationId);
+    const set = customerId
+      ? await this.accounts.customerToken(agentToken, customerId)
+      : await this.accounts.createCustomer(agentToken);
+    this.metrics.tokenRefreshes.inc({
+      platform: 'livechat',
+      kind: customerId ? 'customer' : 'customer-created',
+      outcome: 'minted',
+    });
+    const key = this.customerKey(installationId, set.entityId);
+    const ttl = set.expiresIn * 1000 - CUSTOMER_TOKEN_MARGIN_MS;
+    if (ttl > 0) {
+      await this.redis.set(key, this.cipher.encrypt(set.accessToken, key), 'PX', ttl);
+    }
+    return { token: set.accessToken, customerId: set.entityId, created: customerId === null };
+  }
+
+  /** Drops a cached customer token LiveChat refused (it is re-minted on next use). */
+  async forgetCustomer(installationId: string, customerId: string): Promise<void> {
+    await this.redis.del(this.customerKey(installationId, customerId));
+  }
+
+  /** Every cached customer token of an installation (uninstall revokes them). */
+  async cachedCustomerTokens(
+    installationId: string,
+  ): Promise<Array<{ customerId: string; token: string }>> {
+    const out: Array<{ customerId: string; token: string }> = [];
+    const match = `${this.options.redisPrefix}:ctok:${installationId}:*`;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', match, 'COUNT', 500);
+      cursor = next;
+      for (const key of keys) {
+        const value = await this.redis.get(key);
+        if (value) {
+          out.push({
+            customerId: key.slice(key.lastIndexOf(':') + 1),
+            token: this.cipher.decrypt(value, key),
+          });
+        }
+      }
+    } while (cursor !== '0');
+    return out;
+  }
+}

@@ -1,0 +1,144 @@
+import { getQueueToken } from '@nestjs/bull';
+import { computeHubSignature } from '@app/meta-graph';
+import { InstagramInboundJob, QueueName } from '@app/queues';
+import { Queue } from 'bull';
+import { ConnectedBusiness, World } from '../support/world';
+
+describe('gateway: POST/GET /webhooks/instagram (no worker: what gets queued)', () => {
+  let world: World;
+  let biz: ConnectedBusiness;
+  let inbound: Queue<InstagramInboundJob>;
+  let deletes: Queue;
+  const secret = 'test-meta-app-secret';
+
+  const post = (body: string, headers: Record<string, string>): Promise<Response> =>
+    fetch(`${world.gateway.url}/webhooks/instagram`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
+
+  const waitingCount = async (): Promise<number> =>
+    (await inbound.getJobCounts()).waiting + (await inbound.getJobCounts()).delayed;
+
+  beforeAll(async () => {
+    world = await World.start({ relayWorkers: 0 });
+    biz = await world.connectBusiness();
+    inbound = world.gateway.app.get(getQueueToken(QueueName.INSTAGRAM_INBOUND));
+    deletes = world.gateway.app.get(getQueueToken(QueueName.INSTAGRAM_MESSAGE_DELETE));
+  });
+
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  beforeEach(async () => {
+    await inbound.empty();
+    await deletes.empty();
+  });
+
+  it('answers the subscription handshake with the challenge, as plain text', async () => {
+    const ok = await fetch(
+      `${world.gateway.url}/webhooks/instagram?hub.mode=subscribe&hub.verify_token=test-verify-token&hub.challenge=1158201444`,
+    );
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toContain('text/plain');
+    expect(await ok.text()).toBe('1158201444');
+    const wrong = await fetch(
+      `${world.gateway.url}/webhooks/instagram?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`,
+    );
+    expect(wrong.status).toBe(403);
+  });
+
+  it('refuses a wrong or missing signature with 401 and queues nothing', async () => {
+    const wrong = await world.meta.customerSends(
+      { igAccountId: biz.meta.igAccount.id, igsid: 'u1', text: 'x' },
+      { signature: 'wrong' },
+    );
+    expect(wrong.delivery.status).toBe(401);
+    const missing = await world.meta.customerSends(
+      { igAccountId: biz.meta.igAccount.id, igsid: 'u1', text: 'x' },
+      { signature: 'missing' },
+    );
+    expect(missing.delivery.status).toBe(401);
+    expect(missing.delivery.responseText).toContain('X-Hub-Signature-256');
+    expect(await waitingCount()).toBe(0);
+  });
+
+  it("verifies the exact bytes: a body with emoji in Meta's escaped form is accepted", async () => {
+    const sent = await world.meta.customerSends({
+      igAccountId: biz.meta.igAccount.id,
+      igsid: 'u-emoji',
+      text: 'Ça va? 😀🎉',
+    });
+    expect(sent.delivery.rawBody.toString()).toContain('\\u');
+    expect(sent.delivery.status).toBe(200);
+    const [job] = await inbound.getWaiting();
+    expect(job.data.itemKey).toBe(`m:${sent.mid}`);
+  });
+
+  it('answers 400 with a reason for malformed JSON or envelope, queuing nothing', async () => {
+    const notJson = '{"object":"instagram","entry":[';
+    const res1 = await post(notJson, {
+      'x-hub-signature-256': computeHubSignature(notJson, secret),
+    });
+    expect(res1.status).toBe(400);
+    const noEntries = JSON.stringify({ object: 'instagram', entry: 'nope' });
+    const res2 = await post(noEntries, {
+      'x-hub-signature-256': computeHubSignature(noEntries, secret),
+    });
+    expect(res2.status).toBe(400);
+    expect(((await res2.json()) as { message: string }).message).toMatch(/malformed webhook: .+/);
+    expect(await waitingCount()).toBe(0);
+  });
+
+  it('answers 413 for a body over the limit', async () => {
+    const huge = JSON.stringify({
+      object: 'instagram',
+      entry: [],
+      pad: 'x'.repeat(6 * 1024 * 1024),
+    });
+    const res = await post(huge, { 'x-hub-signature-256': computeHubSignature(huge, secret) });
+    expect(res.status).toBe(413);
+  });
+
+  it('accepts and ignores another object (a Page webhook) with 200', async () => {
+    const page = JSON.stringify({ object: 'page', entry: [{ id: '1', time: 1, messaging: [] }] });
+    const res = await post(page, { 'x-hub-signature-256': computeHubSignature(page, secret) });
+    expect(res.status).toBe(200);
+    expect(await waitingCount()).toBe(0);
+  });
+
+  it('queues one job per messaging item of a batch, with deterministic ids, and deletes separately', async () => {
+    const ig = biz.meta.igAccount.id;
+    const items = [
+      world.meta.build.message({ igAccountId: ig, igsid: 'u2', text: 'a' }),
+      world.meta.build.message({ igAccountId: ig, igsid: 'u3', text: 'b' }),
+      world.meta.build.reaction({ igAccountId: ig, igsid: 'u2', mid: 'mid-x', reaction: 'love' }),
+      world.meta.build.deleted({ igAccountId: ig, igsid: 'u3', mid: 'mid-y' }),
+    ];
+    const delivery = await world.meta.sendBatch([
+      { igAccountId: ig, items: items.slice(0, 2) },
+      { igAccountId: ig, items: items.slice(2) },
+    ]);
+    expect(delivery.status).toBe(200);
+    const jobs = await inbound.getWaiting();
+    expect(jobs).toHaveLength(3);
+    expect(jobs.map((j) => j.data.igsid).sort()).toEqual(['u2', 'u2', 'u3']);
+    expect(await deletes.getWaitingCount()).toBe(1);
+    // Meta's redelivery maps to the same job ids: nothing new is queued.
+    await world.meta.redeliver(delivery);
+    expect(await inbound.getWaitingCount()).toBe(3);
+    expect(await deletes.getWaitingCount()).toBe(1);
+  });
+
+  it('counts what it received on /metrics', async () => {
+    const text = await (await fetch(`${world.gateway.url}/metrics`)).text();
+    expect(text).toMatch(
+      /igl_webhooks_received_total\{source="instagram",outcome="accepted",app="gateway"\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /igl_webhooks_received_total\{source="instagram",outcome="bad_signature",app="gateway"\} [1-9]/,
+    );
+  });
+});

@@ -1,0 +1,149 @@
+import { INestApplicationContext } from '@nestjs/common';
+import {
+  InstagramAccountEntity,
+  InstagramAccountRepository,
+  InstallationEntity,
+  InstallationRepository,
+} from '@app/persistence';
+import { loadEnv } from '@app/platform';
+import { CleanupWorkerEnv } from '../../apps/cleanup-worker/src/config/cleanup-worker.env';
+import { createCleanupWorker } from '../../apps/cleanup-worker/src/create-cleanup-worker';
+import { RelayWorkerEnv } from '../../apps/relay-worker/src/config/relay-worker.env';
+import { createRelayWorker } from '../../apps/relay-worker/src/create-relay-worker';
+import { LiveChatEmulator, OrganizationHandle, startLiveChatEmulator } from '../emulators/livechat';
+import { MetaEmulator, SeededBusiness, startMetaEmulator } from '../emulators/meta';
+import { RunningGateway, startGateway } from './gateway-harness';
+import { createTestDatabase, TestDatabase } from './test-database';
+import { baseTestEnv } from './test-env';
+import { deleteKeysWithPrefix, keysWithPrefix, valuesWithPrefix } from './test-redis';
+
+export interface ConnectedBusiness {
+  org: OrganizationHandle;
+  meta: SeededBusiness;
+  installation: InstallationEntity;
+  account: InstagramAccountEntity;
+}
+
+/**
+ * The whole product on one machine: real Postgres (a database of the file's own), real Redis
+ * (a prefix of its own), the gateway on a free port, relay and cleanup workers in-process, and
+ * the LiveChat and Meta emulators. Every test file that needs it starts one and closes it.
+ */
+export class World {
+  gateway!: RunningGateway;
+  livechat!: LiveChatEmulator;
+  meta!: MetaEmulator;
+  db!: TestDatabase;
+  vars!: Record<string, string>;
+  readonly workers: INestApplicationContext[] = [];
+
+  get prefix(): string {
+    return this.vars.REDIS_KEY_PREFIX;
+  }
+
+  static async start(
+    options: { relayWorkers?: number; cleanupWorkers?: number; env?: Record<string, string> } = {},
+  ): Promise<World> {
+    const world = new World();
+    world.livechat = await startLiveChatEmulator({ autoApprove: true });
+    world.meta = await startMetaEmulator({
+      appId: '1234567890',
+      appSecret: 'test-meta-app-secret',
+    });
+    world.db = await createTestDatabase();
+    world.vars = baseTestEnv({
+      DATABASE_URL: world.db.url,
+      META_GRAPH_URL: world.meta.url,
+      META_OAUTH_URL: world.meta.url,
+      LIVECHAT_API_URL: world.livechat.url,
+      LIVECHAT_ACCOUNTS_URL: world.livechat.url,
+      LIVECHAT_CLIENT_ID: world.livechat.clientId,
+      LIVECHAT_CLIENT_SECRET: world.livechat.clientSecret,
+      ...options.env,
+    });
+    world.gateway = await startGateway(world.vars);
+    world.meta.setWebhookUrl(`${world.gateway.url}/webhooks/instagram`);
+    for (let i = 0; i < (options.relayWorkers ?? 1); i += 1) {
+      await world.startRelayWorker();
+    }
+    for (let i = 0; i < (options.cleanupWorkers ?? 0); i += 1) {
+      await world.startCleanupWorker();
+    }
+    return world;
+  }
+
+  async startRelayWorker(env: Record<string, string> = {}): Promise<INestApplicationContext> {
+    const app = await createRelayWorker(loadEnv(RelayWorkerEnv, { ...this.vars, ...env }), {
+      logger: false,
+    });
+    this.workers.push(app);
+    return app;
+  }
+
+  async startCleanupWorker(env: Record<string, string> = {}): Promise<INestApplicationContext> {
+    const app = await createCleanupWorker(loadEnv(CleanupWorkerEnv, { ...this.vars, ...env }), {
+      logger: false,
+    });
+    this.workers.push(app);
+    return app;
+  }
+
+  async stopWorker(app: INestApplicationContext): Promise<void> {
+    const index = this.workers.indexOf(app);
+    if (index >= 0) {
+      this.workers.splice(index, 1);
+    }
+    await app.close();
+  }
+
+  /** A LiveChat organization that installed the app, with one Instagram account connected. */
+  async connectBusiness(): Promise<ConnectedBusiness> {
+    const org = this.livechat.state.createOrganization();
+    const meta = this.meta.state.seedBusiness();
+    const installations = this.gateway.app.get(InstallationRepository);
+    const accounts = this.gateway.app.get(InstagramAccountRepository);
+    const installation = await installations.upsertGrant({
+      organizationId: org.organizationId,
+      accountId: org.accountId,
+      accessToken: org.accessToken,
+      refreshToken: org.refreshToken,
+      expiresAt: new Date(Date.now() + org.expiresIn * 1000),
+      scopes: org.scopes.join(','),
+    });
+    const account = await accounts.connect({
+      installationId: installation.id,
+      pageId: meta.page.id,
+      instagramAccountId: meta.igAccount.id,
+      pageToken: meta.pageToken,
+      username: meta.igAccount.username ?? null,
+      name: meta.igAccount.name ?? null,
+      pageName: meta.page.name ?? null,
+      avatarUrl: null,
+      connectedByUserId: meta.user.id,
+    });
+    return { org, meta, installation, account };
+  }
+
+  /** Redis keys of this world that still exist (for "nothing left behind" assertions). */
+  redisKeys(): Promise<string[]> {
+    return keysWithPrefix(this.prefix);
+  }
+
+  /** Every string value under this world's prefix (hashes, lists, sets, zsets, strings). */
+  async redisValues(): Promise<string[]> {
+    return valuesWithPrefix(this.prefix);
+  }
+
+  async close(): Promise<void> {
+    for (const worker of this.workers.splice(0)) {
+      await worker.close();
+    }
+    await this.gateway?.close();
+    await this.meta?.close();
+    await this.livechat?.close();
+    await this.db?.drop();
+    if (this.vars) {
+      await deleteKeysWithPrefix(this.prefix);
+    }
+  }
+}
