@@ -5,6 +5,7 @@ import { GatewayEnv } from './config/gateway.env';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { InstagramWebhookModule } from './webhooks/instagram/instagram-webhook.module';
+import { LiveChatWebhookModule } from './webhooks/livechat/livechat-webhook.module';
 
 /** Queues the gateway produces to. It declares no processor: it never consumes. */
 export const GATEWAY_QUEUES: readonly QueueName[] = [
@@ -44,6 +45,7 @@ export class GatewayModule {
         MetricsModule,
         HealthModule,
         InstagramWebhookModule,
+        LiveChatWebhookModule,
       ],
     };
   }

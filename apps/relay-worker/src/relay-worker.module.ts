@@ -7,6 +7,7 @@ import { Metrics } from '@app/platform';
 import { QueueName, QueuesModule } from '@app/queues';
 import { RelayWorkerEnv } from './config/relay-worker.env';
 import { InboundModule } from './inbound/inbound.module';
+import { OutboundModule } from './outbound/outbound.module';
 
 /** Queues this worker consumes (and the few it produces to). */
 export const RELAY_WORKER_QUEUES: readonly QueueName[] = [
@@ -69,6 +70,7 @@ export class RelayWorkerModule {
           queues: RELAY_WORKER_QUEUES,
         }),
         InboundModule,
+        OutboundModule,
       ],
     };
   }

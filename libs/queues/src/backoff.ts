@@ -40,7 +40,7 @@ function retryAfterOf(err: unknown): number | undefined {
 
 function plannedDelayOf(err: unknown): number | undefined {
   if (err && typeof err === 'object' && 'plannedDelayMs' in err) {
-    const ms = (err).plannedDelayMs;
+    const ms = err.plannedDelayMs;
     return typeof ms === 'number' ? ms : undefined;
   }
   return undefined;

@@ -22,6 +22,6 @@ export { QueuesModule, defaultJobOptions } from './queues.module';
 export type { QueuesModuleOptions } from './queues.module';
 export { JobProducer } from './job.producer';
 export type { BulkJob } from './job.producer';
-export { InboundOrderIndex } from './inbound-order';
+export { ConversationOrder } from './conversation-order';
 export { RedisLock } from './redis-lock';
 export { ORDERED_JOB_OPTIONS } from './queues.module';

@@ -40,12 +40,15 @@ export interface CustomerProfileJob extends JobMeta {
   conversationId: string;
 }
 
-/** One LiveChat chat webhook (v3.6 envelope without the secret). */
+/** One LiveChat chat webhook (the v3.6 envelope without its secret_key). */
 export interface LiveChatInboundJob extends JobMeta {
   organizationId: string;
   action: string;
-  payload: JsonObject;
-  additionalData?: JsonObject;
+  chatId: string;
+  /** The webhook body as LiveChat sent it, minus `secret_key`; parsed again by the worker. */
+  body: JsonObject;
+  /** Real failures so far (deferrals waiting for their turn are not failures). */
+  failures?: number;
 }
 
 export interface InstagramMessageDeleteJob extends JobMeta {

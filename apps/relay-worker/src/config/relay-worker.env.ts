@@ -10,6 +10,16 @@ export class RelayWorkerEnv extends PlatformApisEnv {
   @Max(256)
   RELAY_CONCURRENCY = 16;
 
+  /**
+   * Sends per second per Instagram account, across all workers. Meta documents 300/s on the
+   * Messenger API path and 100/s on the Instagram Login path: the default is the lower.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  OUTBOUND_SENDS_PER_SECOND = 100;
+
   /** Port of the small metrics and health listener; 0 picks a free one, -1 turns it off. */
   @Type(() => Number)
   @IsInt()

@@ -63,6 +63,47 @@ export class MessageLinkRepository {
     );
   }
 
+  /**
+   * Claims part `part` of an agent's LiveChat event before it is sent to Instagram; the unique
+   * (installation, event, part) index makes a redelivered or retried webhook find the claim.
+   */
+  async claimOutbound(key: {
+    installationId: string;
+    instagramAccountId: string;
+    conversationId: string;
+    livechatChatId: string;
+    livechatEventId: string;
+    part: number;
+  }): Promise<{ link: MessageLinkEntity; created: boolean }> {
+    const result = await this.rows
+      .createQueryBuilder()
+      .insert()
+      .values({ ...key, direction: 'outbound', state: 'pending' })
+      .orIgnore()
+      .returning('id')
+      .execute();
+    const created = (result.raw as unknown[]).length > 0;
+    const link = await this.rows.findOneByOrFail({
+      installationId: key.installationId,
+      direction: 'outbound',
+      livechatEventId: key.livechatEventId,
+      part: key.part,
+    });
+    return { link, created };
+  }
+
+  /** Records the Instagram message id of a sent part (echoes of it are then recognised). */
+  async completeOutbound(
+    installationId: string,
+    id: string,
+    instagramMessageKey: string,
+  ): Promise<void> {
+    await this.rows.update(
+      { installationId, id },
+      { state: 'done', instagramMessageId: instagramMessageKey },
+    );
+  }
+
   async deleteById(installationId: string, id: string): Promise<void> {
     await this.rows.delete({ installationId, id });
   }

@@ -3,7 +3,7 @@ import { conversationKeyOf, InstagramWebhookEntry } from '@app/meta-graph';
 import { Metrics } from '@app/platform';
 import {
   BulkJob,
-  InboundOrderIndex,
+  ConversationOrder,
   InstagramInboundJob,
   JobProducer,
   jobIds,
@@ -26,7 +26,7 @@ export interface IntakeResult {
 @Injectable()
 export class InstagramIntakeService {
   private readonly logger = new Logger(InstagramIntakeService.name);
-  private order?: InboundOrderIndex;
+  private order?: ConversationOrder;
 
   constructor(
     private readonly producer: JobProducer,
@@ -34,8 +34,8 @@ export class InstagramIntakeService {
     private readonly env: GatewayEnv,
   ) {}
 
-  private orderIndex(): InboundOrderIndex {
-    this.order ??= new InboundOrderIndex(
+  private orderIndex(): ConversationOrder {
+    this.order ??= new ConversationOrder(
       this.producer.queue(QueueName.INSTAGRAM_INBOUND).client,
       this.env.REDIS_KEY_PREFIX,
     );
@@ -101,7 +101,13 @@ export class InstagramIntakeService {
     }
 
     // Index first, then enqueue: a job never starts before its conversation knows of it.
-    await this.orderIndex().addAll(inbound.map((job) => ({ id: job.opts.jobId, data: job.data })));
+    await this.orderIndex().addAll(
+      inbound.map((job) => ({
+        id: job.opts.jobId,
+        conversation: ConversationOrder.instagram(job.data.instagramAccountId, job.data.igsid),
+        score: ConversationOrder.score(job.data.timestamp, job.data.position),
+      })),
+    );
     await Promise.all([
       this.producer.addBulk(QueueName.INSTAGRAM_INBOUND, inbound),
       this.producer.addBulk(QueueName.INSTAGRAM_MESSAGE_DELETE, deletes),

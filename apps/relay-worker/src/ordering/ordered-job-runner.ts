@@ -1,0 +1,170 @@
+import { Logger } from '@nestjs/common';
+import { Metrics } from '@app/platform';
+import { classifiedBackoff, ConversationOrder, DeferJobError, withPlannedDelay } from '@app/queues';
+import { Job, Queue } from 'bull';
+import type { Redis } from 'ioredis';
+
+/** Real failures (not turns waited) before an item is given up and left failed, visible. */
+const MAX_FAILURES = 10;
+const MAX_RATE_LIMITED = 60;
+/** An installation or account that lost its grant keeps its items this long, then fails them. */
+const MAX_AUTH_WAIT_MS = 24 * 3_600_000;
+/** A job not at the head of its conversation looks again after this (or when promoted). */
+const TURN_WAIT_MS = 1_000;
+/** A head whose job no longer exists (a crashed producer, a job removed by hand) is dropped after this. */
+const GHOST_AFTER_MS = 5_000;
+
+export interface OrderedJobData {
+  acceptedAt: number;
+  correlationId: string;
+  /** Real failures so far (deferrals are not failures). */
+  failures?: number;
+}
+
+export interface OrderedWork<T extends OrderedJobData> {
+  job: Job<T>;
+  conversation: string;
+  score: number;
+  run: () => Promise<string>;
+  /** Called once when the runner gives up on the item (before the job fails for good). */
+  onGiveUp?: (error: Error) => Promise<void>;
+}
+
+function kindOf(error: unknown): string {
+  return error && typeof error === 'object' && 'kind' in error
+    ? String((error).kind)
+    : 'unclassified';
+}
+
+/**
+ * Runs a job only while it is the head of its conversation's order; otherwise defers it (not a
+ * failure) until the item before it finishes and promotes it. Counts real failures in the job,
+ * retries with classified backoff, and gives up after a bounded number (the conversation then
+ * moves on). Conversations never wait on one another; a stuck one holds up only itself.
+ */
+export class OrderedJobRunner {
+  private readonly logger: Logger;
+  private readonly order: ConversationOrder;
+
+  constructor(
+    private readonly queueName: string,
+    private readonly queue: Queue,
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly metrics: Metrics,
+  ) {
+    this.logger = new Logger(`OrderedJobRunner:${queueName}`);
+    this.order = new ConversationOrder(redis, prefix);
+  }
+
+  async execute<T extends OrderedJobData>(work: OrderedWork<T>): Promise<string> {
+    const jobId = String(work.job.id);
+    await this.order.ensure(jobId, work.conversation, work.score);
+    await this.waitForTurn(jobId, work.conversation);
+    let outcome: string;
+    try {
+      outcome = await work.run();
+    } catch (error) {
+      if (error instanceof DeferJobError) {
+        this.metrics.jobs.inc({ queue: this.queueName, outcome: 'deferred' });
+        throw error;
+      }
+      throw await this.failure(work, error);
+    }
+    await this.finish(jobId, work.conversation);
+    this.metrics.jobs.inc({ queue: this.queueName, outcome });
+    return outcome;
+  }
+
+  private async waitForTurn(jobId: string, conversation: string): Promise<void> {
+    for (let look = 0; look < 3; look += 1) {
+      const head = await this.order.head(conversation);
+      if (head === jobId) {
+        return;
+      }
+      if (head && (await this.isGhost(head))) {
+        this.logger.warn({ msg: 'dropped an order entry whose job no longer exists', jobId: head });
+        await this.order.remove(head, conversation);
+        continue;
+      }
+      if (look < 2) {
+        // The head is usually milliseconds from done: a short look again beats a full deferral.
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    }
+    this.metrics.jobs.inc({ queue: this.queueName, outcome: 'deferred' });
+    throw new DeferJobError(
+      TURN_WAIT_MS,
+      'an earlier message of this conversation is not relayed yet',
+    );
+  }
+
+  private async isGhost(headJobId: string): Promise<boolean> {
+    if (await this.queue.getJob(headJobId)) {
+      return false;
+    }
+    const key = `${this.prefix}:ghost:${headJobId}`;
+    const firstSeen = await this.redis.set(key, String(Date.now()), 'PX', 60_000, 'NX');
+    if (firstSeen === 'OK') {
+      return false;
+    }
+    const since = Number(await this.redis.get(key));
+    return Date.now() - since > GHOST_AFTER_MS;
+  }
+
+  /** Leaves the order and wakes the next item of the conversation, if it is waiting. */
+  private async finish(jobId: string, conversation: string): Promise<void> {
+    const next = await this.order.remove(jobId, conversation);
+    if (!next) {
+      return;
+    }
+    const nextJob = await this.queue.getJob(next);
+    if (nextJob && (await nextJob.isDelayed())) {
+      await nextJob.promote().catch(() => undefined); // it may have started on its own meanwhile
+    }
+  }
+
+  private async failure<T extends OrderedJobData>(
+    work: OrderedWork<T>,
+    error: unknown,
+  ): Promise<Error> {
+    const { job } = work;
+    const data = job.data;
+    const failures = (data.failures ?? 0) + 1;
+    const kind = kindOf(error);
+    const giveUp =
+      kind === 'permanent' ||
+      (kind === 'auth' && Date.now() - data.acceptedAt > MAX_AUTH_WAIT_MS) ||
+      (kind === 'rate-limited' && failures >= MAX_RATE_LIMITED) ||
+      (kind !== 'auth' && kind !== 'rate-limited' && failures >= MAX_FAILURES);
+    const err = error instanceof Error ? error : new Error(String(error));
+    this.logger.warn({
+      msg: giveUp ? 'item failed for good' : 'item failed; will retry',
+      queue: this.queueName,
+      jobId: job.id,
+      correlationId: data.correlationId,
+      kind,
+      failures,
+      reason: err.message,
+    });
+    if (giveUp) {
+      if (work.onGiveUp) {
+        await work
+          .onGiveUp(err)
+          .catch((hookError: unknown) =>
+            this.logger.error({
+              msg: 'give-up hook failed',
+              jobId: job.id,
+              reason: hookError instanceof Error ? hookError.message : String(hookError),
+            }),
+          );
+      }
+      await this.finish(String(job.id), work.conversation);
+      this.metrics.jobs.inc({ queue: this.queueName, outcome: 'failed' });
+      return withPlannedDelay(err, -1);
+    }
+    await job.update({ ...data, failures });
+    this.metrics.jobs.inc({ queue: this.queueName, outcome: 'retried' });
+    return withPlannedDelay(err, classifiedBackoff(failures, err));
+  }
+}

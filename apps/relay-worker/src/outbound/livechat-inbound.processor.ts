@@ -1,0 +1,55 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { CONNECTIONS_OPTIONS, CONNECTIONS_REDIS, ConnectionsOptions } from '@app/connections';
+import { Metrics } from '@app/platform';
+import { ConversationOrder, LiveChatInboundJob, QueueName } from '@app/queues';
+import { Job, Queue } from 'bull';
+import type { Redis } from 'ioredis';
+import { RelayWorkerEnv } from '../config/relay-worker.env';
+import { OrderedJobRunner } from '../ordering/ordered-job-runner';
+import { OutboundRelayService } from './outbound-relay.service';
+
+function scoreOf(job: LiveChatInboundJob): number {
+  const event = (job.body.payload as { event?: { created_at?: unknown } } | undefined)?.event;
+  const at = typeof event?.created_at === 'string' ? Date.parse(event.created_at) : NaN;
+  return ConversationOrder.score(Number.isFinite(at) ? at : job.acceptedAt, 0);
+}
+
+/** Consumes livechat-inbound: one chat webhook per job, in order per chat. */
+@Injectable()
+export class LiveChatInboundProcessor implements OnApplicationBootstrap {
+  private readonly runner: OrderedJobRunner;
+
+  constructor(
+    @InjectQueue(QueueName.LIVECHAT_INBOUND) private readonly queue: Queue<LiveChatInboundJob>,
+    @Inject(CONNECTIONS_REDIS) redis: Redis,
+    @Inject(CONNECTIONS_OPTIONS) options: ConnectionsOptions,
+    private readonly relay: OutboundRelayService,
+    metrics: Metrics,
+    private readonly env: RelayWorkerEnv,
+  ) {
+    this.runner = new OrderedJobRunner(
+      QueueName.LIVECHAT_INBOUND,
+      queue,
+      redis,
+      options.redisPrefix,
+      metrics,
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    void this.queue.process(this.env.RELAY_CONCURRENCY, (job: Job<LiveChatInboundJob>) =>
+      this.handle(job),
+    );
+  }
+
+  handle(job: Job<LiveChatInboundJob>): Promise<string> {
+    return this.runner.execute({
+      job,
+      conversation: ConversationOrder.livechat(job.data.organizationId, job.data.chatId),
+      score: scoreOf(job.data),
+      run: () => this.relay.relay(job.data),
+      onGiveUp: () => this.relay.giveUp(job.data),
+    });
+  }
+}

@@ -1,0 +1,335 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { RelayError } from '@app/connections';
+import { ChatEvent, parseLiveChatWebhook } from '@app/livechat-sdk';
+import { isMetaGraphError, MetaGraphClient, MetaGraphError } from '@app/meta-graph';
+import {
+  ConversationEntity,
+  ConversationRepository,
+  InstagramAccountEntity,
+  InstagramAccountRepository,
+  InstallationEntity,
+  InstallationRepository,
+  MessageLinkRepository,
+} from '@app/persistence';
+import { Metrics } from '@app/platform';
+import { LiveChatInboundJob } from '@app/queues';
+import { OutboundSendMarker } from '../inbound/outbound-send-marker';
+import {
+  AgentNoticeService,
+  NOTICE_CUSTOM_ID_PREFIX,
+  NoticeKey,
+  noticeText,
+} from './agent-notice.service';
+import { decideWindow } from './messaging-window.util';
+import { outboundParts } from './outbound-parts.util';
+import { SendRateLimiter } from './send-rate-limiter';
+
+export type OutboundOutcome =
+  | 'sent'
+  | 'duplicate'
+  | 'refused'
+  | 'not-our-chat'
+  | 'not-an-agent-reply'
+  | 'no-installation'
+  | 'seen'
+  | 'recorded'
+  | 'ignored';
+
+interface Target {
+  installation: InstallationEntity;
+  conversation: ConversationEntity;
+  account: InstagramAccountEntity;
+}
+
+/** Meta reasons after which the agent is told at once and nothing is retried. */
+const NOTICE_FOR_REASON: Partial<Record<MetaGraphError['reason'], NoticeKey>> = {
+  'window-closed': 'window-closed',
+  'user-unavailable': 'user-unavailable',
+  'token-invalid': 'token-invalid',
+  'permission-missing': 'permission-missing',
+  'attachment-failed': 'attachment-failed',
+  'invalid-parameter': 'invalid-parameter',
+  'policy-blocked': 'policy-blocked',
+};
+
+/**
+ * Agent reply → Instagram. Relays only what an agent wrote for the customer (message, file,
+ * rich-message buttons; visibility "all") in chats of our Instagram customers — never the
+ * customer's own events, system messages or internal notes. Applies the messaging window,
+ * splits long text, sends each part exactly once (claimed per LiveChat event and part), records
+ * the Instagram message ids (echoes and deletes use them) and tells the agent in the chat when
+ * a reply cannot be delivered.
+ */
+@Injectable()
+export class OutboundRelayService {
+  private readonly logger = new Logger(OutboundRelayService.name);
+
+  constructor(
+    private readonly installations: InstallationRepository,
+    private readonly conversations: ConversationRepository,
+    private readonly accounts: InstagramAccountRepository,
+    private readonly links: MessageLinkRepository,
+    private readonly graph: MetaGraphClient,
+    private readonly notices: AgentNoticeService,
+    private readonly limiter: SendRateLimiter,
+    private readonly marker: OutboundSendMarker,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async relay(job: LiveChatInboundJob): Promise<OutboundOutcome> {
+    const parsed = parseLiveChatWebhook({ ...job.body, secret_key: '' });
+    if (!parsed.ok) {
+      throw new RelayError(
+        'permanent',
+        `stored LiveChat webhook no longer parses: ${parsed.reason}`,
+        'unparseable',
+      );
+    }
+    const webhook = parsed.webhook;
+    switch (webhook.action) {
+      case 'incoming_event': {
+        const target = await this.target(webhook.organizationId, webhook.payload.chatId);
+        if (!target) {
+          return 'not-our-chat';
+        }
+        return this.relayEvent(target, webhook.payload.event, job);
+      }
+      case 'events_marked_as_seen': {
+        const target = await this.target(webhook.organizationId, webhook.payload.chatId);
+        if (!target || webhook.payload.userId === target.conversation.livechatCustomerId) {
+          return 'ignored';
+        }
+        return this.markSeen(target);
+      }
+      case 'incoming_chat': {
+        const target = await this.target(webhook.organizationId, webhook.payload.chat.id);
+        if (target && webhook.payload.chat.thread?.id) {
+          await this.conversations.update(target.installation.id, target.conversation.id, {
+            threadId: webhook.payload.chat.thread.id,
+          });
+          return 'recorded';
+        }
+        return 'ignored';
+      }
+      case 'chat_deactivated':
+      case 'event_deleted':
+      case 'event_updated':
+      case 'unknown':
+        return 'ignored';
+    }
+  }
+
+  private async target(organizationId: string, chatId: string): Promise<Target | undefined> {
+    const installation = await this.installations.findByOrganization(organizationId);
+    if (!installation || installation.status === 'uninstalled') {
+      return undefined;
+    }
+    const conversation = await this.conversations.findByChat(installation.id, chatId);
+    if (!conversation) {
+      return undefined;
+    }
+    const account = await this.accounts.findForInstallation(
+      installation.id,
+      conversation.instagramAccountId,
+    );
+    return account ? { installation, conversation, account } : undefined;
+  }
+
+  /** Only a person's reply to the customer crosses: everything else would loop or leak. */
+  private isAgentReply(event: ChatEvent, conversation: ConversationEntity): boolean {
+    return (
+      (event.type === 'message' || event.type === 'file' || event.type === 'rich_message') &&
+      event.visibility === 'all' &&
+      !!event.authorId &&
+      event.authorId !== conversation.livechatCustomerId &&
+      !event.customId?.startsWith('ig:') &&
+      !event.customId?.startsWith(NOTICE_CUSTOM_ID_PREFIX)
+    );
+  }
+
+  private async relayEvent(
+    target: Target,
+    event: ChatEvent,
+    job: LiveChatInboundJob,
+  ): Promise<OutboundOutcome> {
+    const { installation, conversation, account } = target;
+    if (!this.isAgentReply(event, conversation)) {
+      return 'not-an-agent-reply';
+    }
+    const parts = outboundParts(event);
+    if (parts.length === 0) {
+      return 'ignored';
+    }
+    if (account.status === 'disconnected') {
+      await this.notices.tell(
+        installation,
+        conversation,
+        `${event.id}:disconnected`,
+        noticeText('disconnected'),
+      );
+      return 'refused';
+    }
+    const window = decideWindow(
+      conversation.lastInboundAt,
+      installation.humanAgentEnabled,
+      Date.now(),
+    );
+    if (!window.send) {
+      await this.notices.tell(
+        installation,
+        conversation,
+        `${event.id}:${window.reason}`,
+        noticeText(window.reason),
+      );
+      return 'refused';
+    }
+    const pageToken = await this.accounts.getPageToken(installation.id, account.id);
+    if (!pageToken) {
+      await this.notices.tell(
+        installation,
+        conversation,
+        `${event.id}:token-invalid`,
+        noticeText('token-invalid'),
+      );
+      return 'refused';
+    }
+
+    let sent = 0;
+    for (const [index, part] of parts.entries()) {
+      const { link } = await this.links.claimOutbound({
+        installationId: installation.id,
+        instagramAccountId: account.id,
+        conversationId: conversation.id,
+        livechatChatId: conversation.chatId ?? '',
+        livechatEventId: event.id,
+        part: index,
+      });
+      if (link.state === 'done') {
+        continue; // sent by an earlier delivery or attempt
+      }
+      await this.limiter.take(account.instagramAccountId);
+      await this.marker.mark(account.instagramAccountId, conversation.igsid);
+      try {
+        const tagging =
+          window.messagingType === 'MESSAGE_TAG'
+            ? { messagingType: 'MESSAGE_TAG' as const, tag: window.tag }
+            : { messagingType: 'RESPONSE' as const };
+        const result =
+          part.kind === 'text'
+            ? await this.graph.sendText(pageToken, {
+                recipientId: conversation.igsid,
+                text: part.text,
+                ...tagging,
+                ...(part.quickReplies ? { quickReplies: part.quickReplies } : {}),
+              })
+            : await this.graph.sendAttachment(pageToken, {
+                recipientId: conversation.igsid,
+                type: part.type,
+                url: part.url,
+                ...tagging,
+              });
+        await this.links.completeOutbound(installation.id, link.id, `m:${result.messageId}`);
+        sent += 1;
+      } catch (error) {
+        if (isMetaGraphError(error)) {
+          return this.onMetaFailure(target, event, error);
+        }
+        throw error;
+      } finally {
+        await this.marker.clear(account.instagramAccountId, conversation.igsid);
+      }
+    }
+    if (sent === 0) {
+      return 'duplicate';
+    }
+    this.metrics.relayLatency.observe(
+      { direction: 'outbound' },
+      (Date.now() - job.acceptedAt) / 1000,
+    );
+    await this.accounts.touchRelayed(installation.id, account.id, new Date());
+    return 'sent';
+  }
+
+  /** Permanent and auth failures: the agent hears why, now; retryable ones go back to the queue. */
+  private async onMetaFailure(
+    target: Target,
+    event: ChatEvent,
+    error: MetaGraphError,
+  ): Promise<OutboundOutcome> {
+    const notice = NOTICE_FOR_REASON[error.reason];
+    if (error.kind === 'auth') {
+      await this.accounts.setStatus(
+        target.installation.id,
+        target.account.id,
+        'needs_reconnect',
+        notice === 'permission-missing'
+          ? 'A permission was removed: reconnect the account.'
+          : 'The Instagram connection expired or was revoked: reconnect the account.',
+      );
+    }
+    if ((error.kind === 'permanent' || error.kind === 'auth') && notice) {
+      this.logger.warn({
+        msg: 'reply not deliverable',
+        reason: error.reason,
+        code: error.code,
+        subcode: error.subcode,
+        eventId: event.id,
+      });
+      await this.notices.tell(
+        target.installation,
+        target.conversation,
+        `${event.id}:${notice}`,
+        noticeText(notice),
+      );
+      return 'refused';
+    }
+    if (error.kind === 'permanent') {
+      await this.notices.tell(
+        target.installation,
+        target.conversation,
+        `${event.id}:invalid-parameter`,
+        noticeText('invalid-parameter'),
+      );
+      return 'refused';
+    }
+    throw error;
+  }
+
+  /** Called when retries run out: the agent must not be left believing the reply went out. */
+  async giveUp(job: LiveChatInboundJob): Promise<void> {
+    const parsed = parseLiveChatWebhook({ ...job.body, secret_key: '' });
+    if (!parsed.ok || parsed.webhook.action !== 'incoming_event') {
+      return;
+    }
+    const target = await this.target(parsed.webhook.organizationId, parsed.webhook.payload.chatId);
+    if (target) {
+      await this.notices.tell(
+        target.installation,
+        target.conversation,
+        `${parsed.webhook.payload.event.id}:gave-up`,
+        noticeText('gave-up'),
+      );
+    }
+  }
+
+  private async markSeen(target: Target): Promise<OutboundOutcome> {
+    const pageToken = await this.accounts.getPageToken(target.installation.id, target.account.id);
+    const window = decideWindow(target.conversation.lastInboundAt, false, Date.now());
+    if (!pageToken || !window.send) {
+      return 'ignored';
+    }
+    try {
+      await this.graph.sendSenderAction(pageToken, {
+        recipientId: target.conversation.igsid,
+        action: 'mark_seen',
+      });
+    } catch (error) {
+      // A read receipt is not worth a retry.
+      this.logger.debug({
+        msg: 'mark_seen failed',
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    }
+    return 'seen';
+  }
+}
