@@ -6,7 +6,10 @@ module.exports = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
+    // ESM-only dependencies (Node 20.19 requires them natively; Jest's runtime cannot).
+    '/node_modules/content-disposition/.+\\.js$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.esm-deps.json' }],
   },
+  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleNameMapper: {
     '^@app/(livechat-sdk|meta-graph|persistence|queues|platform|connections)$': '<rootDir>/libs/$1/src/index.ts',
   },

@@ -1,5 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadEnv } from '@app/platform';
+import { JsonLogger, loadEnv } from '@app/platform';
 import { GatewayEnv } from '../../apps/gateway/src/config/gateway.env';
 import { createGateway } from '../../apps/gateway/src/create-gateway';
 
@@ -11,9 +11,14 @@ export interface RunningGateway {
 }
 
 /** The real gateway app on a free loopback port. */
-export async function startGateway(vars: Record<string, string>): Promise<RunningGateway> {
+export async function startGateway(
+  vars: Record<string, string>,
+  options: { logs?: boolean } = {},
+): Promise<RunningGateway> {
   const env = loadEnv(GatewayEnv, vars);
-  const app = await createGateway(env, { logger: false });
+  const app = await createGateway(env, {
+    logger: options.logs ? new JsonLogger('gateway', env.LOG_LEVEL) : false,
+  });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
   if (!address || typeof address === 'string') {

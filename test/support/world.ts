@@ -5,7 +5,7 @@ import {
   InstallationEntity,
   InstallationRepository,
 } from '@app/persistence';
-import { loadEnv } from '@app/platform';
+import { JsonLogger, loadEnv } from '@app/platform';
 import { CleanupWorkerEnv } from '../../apps/cleanup-worker/src/config/cleanup-worker.env';
 import { createCleanupWorker } from '../../apps/cleanup-worker/src/create-cleanup-worker';
 import { RelayWorkerEnv } from '../../apps/relay-worker/src/config/relay-worker.env';
@@ -41,10 +41,19 @@ export class World {
     return this.vars.REDIS_KEY_PREFIX;
   }
 
+  /** True: the apps log through the real JSON logger (to stdout/stderr) at LOG_LEVEL. */
+  logs = false;
+
   static async start(
-    options: { relayWorkers?: number; cleanupWorkers?: number; env?: Record<string, string> } = {},
+    options: {
+      relayWorkers?: number;
+      cleanupWorkers?: number;
+      env?: Record<string, string>;
+      logs?: boolean;
+    } = {},
   ): Promise<World> {
     const world = new World();
+    world.logs = options.logs ?? false;
     world.livechat = await startLiveChatEmulator({ autoApprove: true });
     world.meta = await startMetaEmulator({
       appId: '1234567890',
@@ -61,7 +70,7 @@ export class World {
       LIVECHAT_CLIENT_SECRET: world.livechat.clientSecret,
       ...options.env,
     });
-    world.gateway = await startGateway(world.vars);
+    world.gateway = await startGateway(world.vars, { logs: world.logs });
     world.meta.setWebhookUrl(`${world.gateway.url}/webhooks/instagram`);
     for (let i = 0; i < (options.relayWorkers ?? 1); i += 1) {
       await world.startRelayWorker();
@@ -73,16 +82,18 @@ export class World {
   }
 
   async startRelayWorker(env: Record<string, string> = {}): Promise<INestApplicationContext> {
-    const app = await createRelayWorker(loadEnv(RelayWorkerEnv, { ...this.vars, ...env }), {
-      logger: false,
+    const vars = loadEnv(RelayWorkerEnv, { ...this.vars, ...env });
+    const app = await createRelayWorker(vars, {
+      logger: this.logs ? new JsonLogger('relay-worker', vars.LOG_LEVEL) : false,
     });
     this.workers.push(app);
     return app;
   }
 
   async startCleanupWorker(env: Record<string, string> = {}): Promise<INestApplicationContext> {
-    const app = await createCleanupWorker(loadEnv(CleanupWorkerEnv, { ...this.vars, ...env }), {
-      logger: false,
+    const vars = loadEnv(CleanupWorkerEnv, { ...this.vars, ...env });
+    const app = await createCleanupWorker(vars, {
+      logger: this.logs ? new JsonLogger('cleanup-worker', vars.LOG_LEVEL) : false,
     });
     this.workers.push(app);
     return app;

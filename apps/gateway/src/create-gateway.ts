@@ -4,6 +4,8 @@ import { JsonLogger } from '@app/platform';
 import { LoggerService } from '@nestjs/common';
 import { GatewayEnv } from './config/gateway.env';
 import { GatewayModule } from './gateway.module';
+import { mountBullBoard } from './observability/bull-board';
+import { installHttpHooks } from './observability/http-hooks';
 
 export interface CreateGatewayOptions {
   logger?: LoggerService | false;
@@ -32,5 +34,8 @@ export async function createGateway(
       logger: options.logger ?? new JsonLogger('gateway', env.LOG_LEVEL),
     },
   );
+  const fastify = app.getHttpAdapter().getInstance();
+  installHttpHooks(fastify);
+  await mountBullBoard(app, fastify, env);
   return app;
 }

@@ -1,21 +1,17 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { PersistenceModule } from '@app/persistence';
-import { QueueName, QueuesModule } from '@app/queues';
+import { ALL_QUEUES, QueueName, QueuesModule } from '@app/queues';
 import { GatewayEnv } from './config/gateway.env';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { InstagramWebhookModule } from './webhooks/instagram/instagram-webhook.module';
 import { LiveChatWebhookModule } from './webhooks/livechat/livechat-webhook.module';
 
-/** Queues the gateway produces to. It declares no processor: it never consumes. */
-export const GATEWAY_QUEUES: readonly QueueName[] = [
-  QueueName.INSTAGRAM_INBOUND,
-  QueueName.LIVECHAT_INBOUND,
-  QueueName.INSTAGRAM_MESSAGE_DELETE,
-  QueueName.TOKEN_REVOCATION,
-  QueueName.DATA_PURGE,
-  QueueName.META_DATA_DELETION,
-];
+/**
+ * The gateway registers every queue: it produces to most and shows all of them in Bull Board.
+ * It declares no processor: it never consumes.
+ */
+export const GATEWAY_QUEUES: readonly QueueName[] = ALL_QUEUES;
 
 @Module({})
 export class GatewayModule {

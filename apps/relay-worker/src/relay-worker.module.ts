@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConnectionsModule } from '@app/connections';
+import { ConnectionsModule, WorkerObservabilityModule } from '@app/connections';
 import { LiveChatModule } from '@app/livechat-sdk';
 import { MetaGraphModule } from '@app/meta-graph';
 import { PersistenceModule } from '@app/persistence';
@@ -71,6 +71,7 @@ export class RelayWorkerModule {
         }),
         InboundModule,
         OutboundModule,
+        WorkerObservabilityModule.forRoot({ port: env.METRICS_PORT, queues: RELAY_WORKER_QUEUES }),
       ],
     };
   }

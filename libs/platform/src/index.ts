@@ -13,3 +13,6 @@ export { redact, REDACTED } from './logging/redact.util';
 export { closeOnSignals } from './lifecycle/graceful-shutdown';
 export type { ShutdownOptions } from './lifecycle/graceful-shutdown';
 export { Metrics } from './metrics/metrics';
+export { withCorrelation, currentCorrelationId } from './logging/correlation';
+export { startMetricsServer } from './metrics/metrics-server';
+export type { MetricsServer, MetricsServerOptions } from './metrics/metrics-server';

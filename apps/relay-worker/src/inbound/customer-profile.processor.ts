@@ -8,7 +8,7 @@ import {
   InstagramAccountRepository,
   InstallationRepository,
 } from '@app/persistence';
-import { Metrics } from '@app/platform';
+import { Metrics, withCorrelation } from '@app/platform';
 import { CustomerProfileJob, QueueName } from '@app/queues';
 import { Job, Queue } from 'bull';
 
@@ -34,7 +34,9 @@ export class CustomerProfileProcessor implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    void this.queue.process(4, (job: Job<CustomerProfileJob>) => this.handle(job.data));
+    void this.queue.process(4, (job: Job<CustomerProfileJob>) =>
+      withCorrelation(job.data.correlationId, () => this.handle(job.data)),
+    );
   }
 
   async handle(data: CustomerProfileJob): Promise<string> {

@@ -13,7 +13,7 @@ import {
   InstagramAccountRepository,
   MessageLinkRepository,
 } from '@app/persistence';
-import { Metrics } from '@app/platform';
+import { currentCorrelationId, Metrics } from '@app/platform';
 import { DeferJobError, InstagramInboundJob, JobProducer, QueueName } from '@app/queues';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
 import {
@@ -173,7 +173,7 @@ export class InboundRelayService {
       await this.producer.add(
         QueueName.CUSTOMER_PROFILE,
         {
-          correlationId: conversation.id,
+          correlationId: currentCorrelationId() ?? conversation.id,
           acceptedAt: Date.now(),
           installationId: installation.id,
           conversationId: conversation.id,

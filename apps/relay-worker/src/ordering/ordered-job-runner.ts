@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Metrics } from '@app/platform';
+import { Metrics, withCorrelation } from '@app/platform';
 import { classifiedBackoff, ConversationOrder, DeferJobError, withPlannedDelay } from '@app/queues';
 import { Job, Queue } from 'bull';
 import type { Redis } from 'ioredis';
@@ -32,7 +32,7 @@ export interface OrderedWork<T extends OrderedJobData> {
 
 function kindOf(error: unknown): string {
   return error && typeof error === 'object' && 'kind' in error
-    ? String((error).kind)
+    ? String(error.kind)
     : 'unclassified';
 }
 
@@ -63,7 +63,7 @@ export class OrderedJobRunner {
     await this.waitForTurn(jobId, work.conversation);
     let outcome: string;
     try {
-      outcome = await work.run();
+      outcome = await withCorrelation(work.job.data.correlationId, work.run);
     } catch (error) {
       if (error instanceof DeferJobError) {
         this.metrics.jobs.inc({ queue: this.queueName, outcome: 'deferred' });
@@ -149,15 +149,13 @@ export class OrderedJobRunner {
     });
     if (giveUp) {
       if (work.onGiveUp) {
-        await work
-          .onGiveUp(err)
-          .catch((hookError: unknown) =>
-            this.logger.error({
-              msg: 'give-up hook failed',
-              jobId: job.id,
-              reason: hookError instanceof Error ? hookError.message : String(hookError),
-            }),
-          );
+        await work.onGiveUp(err).catch((hookError: unknown) =>
+          this.logger.error({
+            msg: 'give-up hook failed',
+            jobId: job.id,
+            reason: hookError instanceof Error ? hookError.message : String(hookError),
+          }),
+        );
       }
       await this.finish(String(job.id), work.conversation);
       this.metrics.jobs.inc({ queue: this.queueName, outcome: 'failed' });

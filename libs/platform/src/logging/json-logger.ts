@@ -1,5 +1,6 @@
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import { LOG_LEVELS, LogLevelName } from '../config/env';
+import { currentCorrelationId } from './correlation';
 import { redact } from './redact.util';
 
 /** Levels at or above `level`, in Nest's vocabulary. */
@@ -14,6 +15,17 @@ export function levelsFrom(level: LogLevelName): LogLevel[] {
 export class JsonLogger extends ConsoleLogger {
   constructor(app: string, level: LogLevelName) {
     super(app, { json: true, colors: false, logLevels: levelsFrom(level) });
+  }
+
+  /** Every JSON line carries the correlation id of the work it was written for, if any. */
+  protected override getJsonLogObject(
+    message: unknown,
+    options: Parameters<ConsoleLogger['getJsonLogObject']>[1],
+  ): ReturnType<ConsoleLogger['getJsonLogObject']> {
+    const object = super.getJsonLogObject(message, options);
+    const correlationId = currentCorrelationId();
+    // The base type lists the fields Nest writes; extra ones are printed all the same.
+    return correlationId ? Object.assign(object, { correlationId }) : object;
   }
 
   override log(message: unknown, ...rest: unknown[]): void {

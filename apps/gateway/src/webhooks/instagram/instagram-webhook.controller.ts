@@ -13,7 +13,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { parseInstagramWebhook, verifyHubChallenge, verifyHubSignature } from '@app/meta-graph';
-import { Metrics } from '@app/platform';
+import { currentCorrelationId, Metrics } from '@app/platform';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { GatewayEnv } from '../../config/gateway.env';
@@ -71,7 +71,7 @@ export class InstagramWebhookController {
       this.metrics.webhooksReceived.inc({ source: 'instagram', outcome: 'ignored_object' });
       return { received: 0 };
     }
-    const result = await this.intake.accept(parsed.entries, randomUUID(), acceptedAt);
+    const result = await this.intake.accept(parsed.entries, currentCorrelationId() ?? randomUUID(), acceptedAt);
     this.metrics.webhooksReceived.inc({ source: 'instagram', outcome: 'accepted' });
     return { received: result.queued + result.deletes };
   }

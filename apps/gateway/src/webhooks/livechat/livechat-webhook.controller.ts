@@ -7,7 +7,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { parseLiveChatWebhook, secretKeyMatches } from '@app/livechat-sdk';
-import { Metrics } from '@app/platform';
+import { currentCorrelationId, Metrics } from '@app/platform';
 import { JsonObject } from '@app/queues';
 import { randomUUID } from 'node:crypto';
 import { GatewayEnv } from '../../config/gateway.env';
@@ -47,7 +47,7 @@ export class LiveChatWebhookController {
         `malformed webhook: ${parsed.ok ? 'not an object' : parsed.reason}`,
       );
     }
-    const outcome = await this.intake.accept(parsed.webhook, body, randomUUID(), acceptedAt);
+    const outcome = await this.intake.accept(parsed.webhook, body, currentCorrelationId() ?? randomUUID(), acceptedAt);
     this.metrics.webhooksReceived.inc({
       source: 'livechat',
       outcome: outcome === 'queued' ? 'accepted' : outcome,
