@@ -30,10 +30,10 @@ describe('operations: Bull Board, metrics, logs', () => {
     // Capture what the apps print: every line must be JSON, and none may hold a secret or a text.
     for (const stream of [process.stdout, process.stderr]) {
       const original = stream.write.bind(stream);
-      stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+      stream.write = (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
         lines.push(...String(chunk).split('\n').filter(Boolean));
         return typeof rest[0] === 'function' ? (rest[0] as () => boolean)() : true;
-      });
+      };
       restore.push(() => (stream.write = original));
     }
     world = await World.start({

@@ -123,6 +123,28 @@ describe('agent reply → Instagram (gateway, queue, relay worker, emulators)', 
     expect(sentTo(igsid).map((m) => m.text)).toEqual(['one', 'two', 'three', 'four']);
   });
 
+  it('does not send twice a reply whose send timed out after Meta took it (its echo settles it)', async () => {
+    const { igsid, chatId } = await customerWrites();
+    // Meta answers after our timeout (UPSTREAM_TIMEOUT_MS=2000) but processes the message.
+    world.meta.faults.inject({ route: '/me/messages', latencyMs: 2_600, times: 1 });
+    await world.livechat.agentSendsMessage(chatId, { text: 'slow but sure' });
+    await waitFor('the first send', () => sentTo(igsid).length >= 1, 30_000);
+    await waitFor(
+      'the claim settled',
+      async () => {
+        const rows = await dataSource.query<Array<{ state: string }>>(
+          `SELECT l.state FROM message_links l JOIN conversations c ON c.id = l.conversation_id WHERE c.igsid = $1 AND l.direction = 'outbound'`,
+          [igsid],
+        );
+        return rows.length === 1 && rows[0].state === 'done';
+      },
+      30_000,
+    );
+    await world.livechat.agentSendsMessage(chatId, { text: 'after' });
+    await waitFor('the later send', () => sentTo(igsid).some((m) => m.text === 'after'), 30_000);
+    expect(sentTo(igsid).map((m) => m.text)).toEqual(['slow but sure', 'after']);
+  });
+
   it('refuses a wrong secret_key with 401', async () => {
     const res = await fetch(`${world.gateway.url}/webhooks/livechat`, {
       method: 'POST',

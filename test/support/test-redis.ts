@@ -39,6 +39,33 @@ export async function deleteKeysWithPrefix(prefix: string): Promise<void> {
   }
 }
 
+/** Every string a key holds, whatever its type. */
+export async function valuesOfKey(key: string): Promise<string[]> {
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    return await readValues(redis, key);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function readValues(redis: Redis, key: string): Promise<string[]> {
+  const out: string[] = [];
+  const type = await redis.type(key);
+  if (type === 'string') {
+    out.push((await redis.get(key)) ?? '');
+  } else if (type === 'hash') {
+    out.push(...Object.values(await redis.hgetall(key)));
+  } else if (type === 'list') {
+    out.push(...(await redis.lrange(key, 0, -1)));
+  } else if (type === 'set') {
+    out.push(...(await redis.smembers(key)));
+  } else if (type === 'zset') {
+    out.push(...(await redis.zrange(key, 0, -1)));
+  }
+  return out;
+}
+
 /** Dumps every value under `prefix`, whatever the key's type: for "no text left" assertions. */
 export async function valuesWithPrefix(prefix: string): Promise<string[]> {
   const keys = await keysWithPrefix(prefix);
@@ -46,21 +73,11 @@ export async function valuesWithPrefix(prefix: string): Promise<string[]> {
   try {
     const out: string[] = [];
     for (const key of keys) {
-      const type = await redis.type(key);
-      if (type === 'string') {
-        out.push((await redis.get(key)) ?? '');
-      } else if (type === 'hash') {
-        out.push(...Object.values(await redis.hgetall(key)));
-      } else if (type === 'list') {
-        out.push(...(await redis.lrange(key, 0, -1)));
-      } else if (type === 'set') {
-        out.push(...(await redis.smembers(key)));
-      } else if (type === 'zset') {
-        out.push(...(await redis.zrange(key, 0, -1)));
-      }
+      out.push(...(await readValues(redis, key)));
     }
     return out;
   } finally {
     redis.disconnect();
   }
 }
+

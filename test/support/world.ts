@@ -12,6 +12,9 @@ import { RelayWorkerEnv } from '../../apps/relay-worker/src/config/relay-worker.
 import { createRelayWorker } from '../../apps/relay-worker/src/create-relay-worker';
 import { LiveChatEmulator, OrganizationHandle, startLiveChatEmulator } from '../emulators/livechat';
 import { MetaEmulator, SeededBusiness, startMetaEmulator } from '../emulators/meta';
+import { createServer } from 'node:net';
+import { GatewayEnv } from '../../apps/gateway/src/config/gateway.env';
+import { createGateway } from '../../apps/gateway/src/create-gateway';
 import { RunningGateway, startGateway } from './gateway-harness';
 import { createTestDatabase, TestDatabase } from './test-database';
 import { baseTestEnv } from './test-env';
@@ -133,6 +136,34 @@ export class World {
       connectedByUserId: meta.user.id,
     });
     return { org, meta, installation, account };
+  }
+
+  /**
+   * Restarts the gateway on a port of its own with PUBLIC_URL pointing at it: for flows that follow
+   * the redirects the gateway builds from PUBLIC_URL (LiveChat and Facebook OAuth, browser tests).
+   */
+  async usePublicGatewayUrl(): Promise<void> {
+    const port = await new Promise<number>((resolve, reject) => {
+      const probe = createServer();
+      probe.once('error', reject);
+      probe.listen(0, '127.0.0.1', () => {
+        const address = probe.address();
+        probe.close(() =>
+          typeof address === 'object' && address
+            ? resolve(address.port)
+            : reject(new Error('no port')),
+        );
+      });
+    });
+    await this.gateway.close();
+    this.vars = { ...this.vars, PUBLIC_URL: `http://127.0.0.1:${port}` };
+    const env = loadEnv(GatewayEnv, this.vars);
+    const app = await createGateway(env, {
+      logger: this.logs ? new JsonLogger('gateway', env.LOG_LEVEL) : false,
+    });
+    await app.listen(port, '127.0.0.1');
+    this.gateway = { app, env, url: env.PUBLIC_URL, close: () => app.close() };
+    this.meta.setWebhookUrl(`${this.gateway.url}/webhooks/instagram`);
   }
 
   /** Redis keys of this world that still exist (for "nothing left behind" assertions). */

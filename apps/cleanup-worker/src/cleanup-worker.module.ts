@@ -1,8 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { PersistenceModule } from '@app/persistence';
-import { QueueName, QueuesModule } from '@app/queues';
+import { platformModules, WorkerObservabilityModule } from '@app/connections';
+import { Metrics } from '@app/platform';
+import { ALL_QUEUES, QueueName } from '@app/queues';
+import { CleanupMetrics } from './common/cleanup-metrics';
 import { CleanupWorkerEnv } from './config/cleanup-worker.env';
+import { DeletionModule } from './deletion/deletion.module';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
+import { RetentionModule } from './retention/retention.module';
 
+/** Queues this worker consumes. */
 export const CLEANUP_WORKER_QUEUES: readonly QueueName[] = [
   QueueName.INSTAGRAM_MESSAGE_DELETE,
   QueueName.TOKEN_REVOCATION,
@@ -18,26 +24,28 @@ export class CleanupWorkerConfigModule {}
 @Module({})
 export class CleanupWorkerModule {
   static forRoot(env: Readonly<CleanupWorkerEnv>): DynamicModule {
+    const metrics = new Metrics('cleanup-worker');
     return {
       module: CleanupWorkerModule,
       imports: [
         {
           module: CleanupWorkerConfigModule,
           global: true,
-          providers: [{ provide: CleanupWorkerEnv, useValue: env }],
-          exports: [CleanupWorkerEnv],
+          providers: [
+            { provide: CleanupWorkerEnv, useValue: env },
+            { provide: Metrics, useValue: metrics },
+            CleanupMetrics,
+          ],
+          exports: [CleanupWorkerEnv, Metrics, CleanupMetrics],
         },
-        PersistenceModule.forRoot({
-          databaseUrl: env.DATABASE_URL,
-          tokenEncryptionKey: env.TOKEN_ENCRYPTION_KEY,
-          previousTokenEncryptionKeys: env.TOKEN_ENCRYPTION_PREVIOUS_KEYS,
-          applicationName: 'cleanup-worker',
-        }),
-        QueuesModule.forRoot({
-          redisUrl: env.REDIS_URL,
-          prefix: env.REDIS_KEY_PREFIX,
-          failedJobRetentionDays: env.FAILED_JOB_RETENTION_DAYS,
-          lockDurationMs: env.QUEUE_LOCK_DURATION_MS,
+        // Every queue is registered: purges remove an installation's jobs from all of them and the
+        // failed-job sweep cleans all of them. Only CLEANUP_WORKER_QUEUES are consumed.
+        ...platformModules(env, { app: 'cleanup-worker', metrics, queues: ALL_QUEUES }),
+        LifecycleModule,
+        DeletionModule,
+        RetentionModule,
+        WorkerObservabilityModule.forRoot({
+          port: env.METRICS_PORT,
           queues: CLEANUP_WORKER_QUEUES,
         }),
       ],

@@ -1,11 +1,18 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { PersistenceModule } from '@app/persistence';
-import { ALL_QUEUES, QueueName, QueuesModule } from '@app/queues';
+import { platformModules } from '@app/connections';
+import { Metrics } from '@app/platform';
+import { ALL_QUEUES, QueueName } from '@app/queues';
 import { GatewayEnv } from './config/gateway.env';
+import { ConnectModule } from './connect/connect.module';
+import { InstallModule } from './install/install.module';
+import { PrivacyModule } from './privacy/privacy.module';
+import { SettingsModule } from './settings/settings.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { InstagramWebhookModule } from './webhooks/instagram/instagram-webhook.module';
 import { LiveChatWebhookModule } from './webhooks/livechat/livechat-webhook.module';
+import { LiveChatAppWebhookModule } from './webhooks/livechat-app/livechat-app-webhook.module';
+import { MetaCallbacksModule } from './meta-callbacks/meta-callbacks.module';
 
 /**
  * The gateway registers every queue: it produces to most and shows all of them in Bull Board.
@@ -16,32 +23,30 @@ export const GATEWAY_QUEUES: readonly QueueName[] = ALL_QUEUES;
 @Module({})
 export class GatewayModule {
   static forRoot(env: Readonly<GatewayEnv>): DynamicModule {
+    const metrics = new Metrics('gateway');
     return {
       module: GatewayModule,
       imports: [
         {
           module: GatewayConfigModule,
           global: true,
-          providers: [{ provide: GatewayEnv, useValue: env }],
-          exports: [GatewayEnv],
+          providers: [
+            { provide: GatewayEnv, useValue: env },
+            { provide: Metrics, useValue: metrics },
+          ],
+          exports: [GatewayEnv, Metrics],
         },
-        PersistenceModule.forRoot({
-          databaseUrl: env.DATABASE_URL,
-          tokenEncryptionKey: env.TOKEN_ENCRYPTION_KEY,
-          previousTokenEncryptionKeys: env.TOKEN_ENCRYPTION_PREVIOUS_KEYS,
-          applicationName: 'gateway',
-        }),
-        QueuesModule.forRoot({
-          redisUrl: env.REDIS_URL,
-          prefix: env.REDIS_KEY_PREFIX,
-          failedJobRetentionDays: env.FAILED_JOB_RETENTION_DAYS,
-          lockDurationMs: env.QUEUE_LOCK_DURATION_MS,
-          queues: GATEWAY_QUEUES,
-        }),
+        ...platformModules(env, { app: 'gateway', metrics, queues: GATEWAY_QUEUES }),
         MetricsModule,
+        InstallModule,
+        SettingsModule,
+        ConnectModule,
+        PrivacyModule,
         HealthModule,
         InstagramWebhookModule,
         LiveChatWebhookModule,
+        LiveChatAppWebhookModule,
+        MetaCallbacksModule,
       ],
     };
   }

@@ -1,10 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConnectionsModule, WorkerObservabilityModule } from '@app/connections';
-import { LiveChatModule } from '@app/livechat-sdk';
-import { MetaGraphModule } from '@app/meta-graph';
-import { PersistenceModule } from '@app/persistence';
+import { platformModules, WorkerObservabilityModule } from '@app/connections';
 import { Metrics } from '@app/platform';
-import { QueueName, QueuesModule } from '@app/queues';
+import { QueueName } from '@app/queues';
 import { RelayWorkerEnv } from './config/relay-worker.env';
 import { InboundModule } from './inbound/inbound.module';
 import { OutboundModule } from './outbound/outbound.module';
@@ -37,38 +34,7 @@ export class RelayWorkerModule {
           ],
           exports: [RelayWorkerEnv, Metrics],
         },
-        LiveChatModule.forRoot({
-          apiUrl: env.LIVECHAT_API_URL,
-          accountsUrl: env.LIVECHAT_ACCOUNTS_URL,
-          apiVersion: env.LIVECHAT_API_VERSION,
-          clientId: env.LIVECHAT_CLIENT_ID,
-          clientSecret: env.LIVECHAT_CLIENT_SECRET,
-          timeoutMs: env.UPSTREAM_TIMEOUT_MS,
-          onCall: metrics.recordUpstream,
-        }),
-        MetaGraphModule.forRoot({
-          graphUrl: env.META_GRAPH_URL,
-          graphVersion: env.META_GRAPH_VERSION,
-          oauthUrl: env.META_OAUTH_URL,
-          appId: env.META_APP_ID,
-          appSecret: env.META_APP_SECRET,
-          timeoutMs: env.UPSTREAM_TIMEOUT_MS,
-          onCall: metrics.recordUpstream,
-        }),
-        ConnectionsModule.forRoot({ redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_KEY_PREFIX }),
-        PersistenceModule.forRoot({
-          databaseUrl: env.DATABASE_URL,
-          tokenEncryptionKey: env.TOKEN_ENCRYPTION_KEY,
-          previousTokenEncryptionKeys: env.TOKEN_ENCRYPTION_PREVIOUS_KEYS,
-          applicationName: 'relay-worker',
-        }),
-        QueuesModule.forRoot({
-          redisUrl: env.REDIS_URL,
-          prefix: env.REDIS_KEY_PREFIX,
-          failedJobRetentionDays: env.FAILED_JOB_RETENTION_DAYS,
-          lockDurationMs: env.QUEUE_LOCK_DURATION_MS,
-          queues: RELAY_WORKER_QUEUES,
-        }),
+        ...platformModules(env, { app: 'relay-worker', metrics, queues: RELAY_WORKER_QUEUES }),
         InboundModule,
         OutboundModule,
         WorkerObservabilityModule.forRoot({ port: env.METRICS_PORT, queues: RELAY_WORKER_QUEUES }),

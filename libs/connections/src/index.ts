@@ -9,3 +9,28 @@ export { RelayError } from './errors';
 export { QueueMetricsService } from './queue-metrics.service';
 export { WorkerObservabilityModule, WorkerMetricsListener } from './worker-observability.module';
 export type { WorkerObservabilityOptions } from './worker-observability.module';
+export {
+  cleanupJobIds,
+  enqueueFresh,
+  schedulePurge,
+  enqueueDeleteIfRequested,
+  MESSAGE_DELETE_PROMISE_MS,
+} from './cleanup-jobs';
+export {
+  FACEBOOK_LOGIN_SCOPES,
+  REQUIRED_FACEBOOK_SCOPES,
+  PAGE_SUBSCRIBED_FIELDS,
+} from './instagram-connect.constants';
+export {
+  instagramAccessProblemOf,
+  probeInstagramMessaging,
+  MESSAGING_NOT_AVAILABLE_CODE,
+  MESSAGING_NOT_ALLOWED_REASON,
+  TOKEN_EXPIRED_REASON,
+} from './instagram-access-problem.util';
+export type {
+  InstagramAccessProblem,
+  InstagramAccessProblemKind,
+  MessagingProbeOptions,
+} from './instagram-access-problem.util';
+export { platformModules } from './app-modules';

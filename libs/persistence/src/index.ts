@@ -28,4 +28,20 @@ export { ConversationRepository } from './repositories/conversation.repository';
 export type { ConversationUpdate } from './repositories/conversation.repository';
 export { MessageLinkRepository } from './repositories/message-link.repository';
 export type { InboundLinkKey, LiveChatEventRef } from './repositories/message-link.repository';
+export {
+  DeletionRequestRepository,
+  newConfirmationCode,
+} from './repositories/deletion-request.repository';
+export type {
+  LinkedMessage,
+  MessageDeleteRequest,
+} from './repositories/deletion-request.repository';
+export { LifecycleRepository } from './repositories/lifecycle.repository';
+export type { UninstallState } from './repositories/lifecycle.repository';
+export { PurgeRepository } from './repositories/purge.repository';
+export type { PurgeCounts, PurgeFootprint } from './repositories/purge.repository';
+export { CleanupAuditRepository } from './repositories/cleanup-audit.repository';
+export type { CleanupAuditEntry } from './repositories/cleanup-audit.repository';
+export { CleanupAuditEntity } from './entities/cleanup-audit.entity';
+export type { CleanupAuditAction, CleanupAuditScope } from './entities/cleanup-audit.entity';
 export { runMigrations } from './run-migrations';

@@ -4,6 +4,10 @@ import { TokenCipher } from './crypto/token-cipher';
 import { TOKEN_CIPHER } from './crypto/token-cipher.provider';
 import { buildDataSourceOptions } from './data-source-options';
 import { ConversationRepository } from './repositories/conversation.repository';
+import { CleanupAuditRepository } from './repositories/cleanup-audit.repository';
+import { DeletionRequestRepository } from './repositories/deletion-request.repository';
+import { LifecycleRepository } from './repositories/lifecycle.repository';
+import { PurgeRepository } from './repositories/purge.repository';
 import { InstagramAccountRepository } from './repositories/instagram-account.repository';
 import { InstallationRepository } from './repositories/installation.repository';
 import { MessageLinkRepository } from './repositories/message-link.repository';
@@ -22,6 +26,10 @@ const REPOSITORIES = [
   InstagramAccountRepository,
   ConversationRepository,
   MessageLinkRepository,
+  DeletionRequestRepository,
+  LifecycleRepository,
+  PurgeRepository,
+  CleanupAuditRepository,
 ];
 
 @Global()

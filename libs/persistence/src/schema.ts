@@ -1,3 +1,4 @@
+import { CleanupAuditEntity } from './entities/cleanup-audit.entity';
 import { ConversationEntity } from './entities/conversation.entity';
 import { DeletionRequestEntity } from './entities/deletion-request.entity';
 import { InstagramAccountEntity } from './entities/instagram-account.entity';
@@ -12,6 +13,7 @@ export const ENTITIES = [
   ConversationEntity,
   MessageLinkEntity,
   DeletionRequestEntity,
+  CleanupAuditEntity,
 ];
 
 export { MIGRATIONS };

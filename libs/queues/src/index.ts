@@ -25,3 +25,4 @@ export type { BulkJob } from './job.producer';
 export { ConversationOrder } from './conversation-order';
 export { RedisLock } from './redis-lock';
 export { ORDERED_JOB_OPTIONS } from './queues.module';
+export { consumeQueue } from './consume';

@@ -3,6 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { JobOptions } from 'bull';
 import { BACKOFF_STRATEGY, classifiedBackoff } from './backoff';
 import { JobProducer } from './job.producer';
+import { QueueErrorListener, REGISTERED_QUEUES } from './queue-error.listener';
 import { QueueName } from './queue-names';
 
 export interface QueuesModuleOptions {
@@ -56,7 +57,11 @@ export class QueuesModule {
       module: QueuesModule,
       global: true,
       imports: [bull, queues],
-      providers: [JobProducer],
+      providers: [
+        JobProducer,
+        QueueErrorListener,
+        { provide: REGISTERED_QUEUES, useValue: options.queues },
+      ],
       exports: [bull, queues, JobProducer],
     };
   }

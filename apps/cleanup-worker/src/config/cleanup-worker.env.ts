@@ -22,6 +22,27 @@ export class CleanupWorkerEnv extends PlatformApisEnv {
   @Max(3_650)
   MESSAGE_LINK_RETENTION_DAYS = 30;
 
+  /**
+   * How long an unsigned uninstall webhook may wait for LiveChat to confirm it (our grant stops
+   * working, or the app's license webhooks are turned off). Relaying is stopped meanwhile; past
+   * it, an unconfirmed uninstall is undone and reported as a possible forgery.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  UNINSTALL_CONFIRM_WINDOW_SECONDS = 900;
+
+  /**
+   * A conversation (Instagram user ↔ LiveChat customer and chat) with no activity and no message
+   * link for this long is forgotten; if the person writes again, they start a new LiveChat chat.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3_650)
+  CONVERSATION_IDLE_DAYS = 180;
+
   @Type(() => Number)
   @IsInt()
   @Min(-1)

@@ -59,6 +59,13 @@ export class GatewayEnv extends PlatformApisEnv {
   @Max(50 * 1024 * 1024)
   WEBHOOK_BODY_LIMIT_BYTES = 5 * 1024 * 1024;
 
+  /** How long message id links are kept (stated on /privacy; the cleanup worker enforces it). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3_650)
+  MESSAGE_LINK_RETENTION_DAYS = 30;
+
   /** Shown on /privacy. */
   @IsString()
   OPERATOR_NAME = 'The operator of this service';

@@ -1,4 +1,4 @@
-import { Controller, Get, Global, Header, Module } from '@nestjs/common';
+import { Controller, Get, Header, Module } from '@nestjs/common';
 import { QueueMetricsService } from '@app/connections';
 import { Metrics } from '@app/platform';
 import { ALL_QUEUES } from '@app/queues';
@@ -19,10 +19,9 @@ export class MetricsController {
   }
 }
 
-@Global()
+/** The registry itself (`Metrics`) is provided globally by the gateway module. */
 @Module({
   controllers: [MetricsController],
-  providers: [{ provide: Metrics, useFactory: () => new Metrics('gateway') }, QueueMetricsService],
-  exports: [Metrics],
+  providers: [QueueMetricsService],
 })
 export class MetricsModule {}

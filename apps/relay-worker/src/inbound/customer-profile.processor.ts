@@ -9,7 +9,7 @@ import {
   InstallationRepository,
 } from '@app/persistence';
 import { Metrics, withCorrelation } from '@app/platform';
-import { CustomerProfileJob, QueueName } from '@app/queues';
+import { CustomerProfileJob, QueueName, consumeQueue } from '@app/queues';
 import { Job, Queue } from 'bull';
 
 /**
@@ -34,7 +34,7 @@ export class CustomerProfileProcessor implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    void this.queue.process(4, (job: Job<CustomerProfileJob>) =>
+    consumeQueue(this.queue, 4, (job: Job<CustomerProfileJob>) =>
       withCorrelation(job.data.correlationId, () => this.handle(job.data)),
     );
   }

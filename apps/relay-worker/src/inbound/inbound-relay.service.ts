@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
   ConnectedAccount,
+  enqueueDeleteIfRequested,
   InstagramAccountDirectory,
   LiveChatCredentialsService,
   RelayError,
@@ -10,6 +11,7 @@ import { InstagramMessagingItem, parseInstagramMessagingItem } from '@app/meta-g
 import {
   ConversationEntity,
   ConversationRepository,
+  DeletionRequestRepository,
   InstagramAccountRepository,
   MessageLinkRepository,
 } from '@app/persistence';
@@ -24,6 +26,7 @@ import {
   renderInboundItem,
 } from './inbound-render.util';
 import { InstagramMediaService } from './instagram-media.service';
+import { EchoEvidenceService } from './echo-evidence.service';
 import { OutboundSendMarker } from './outbound-send-marker';
 
 export type InboundOutcome =
@@ -61,8 +64,10 @@ export class InboundRelayService {
     private readonly media: InstagramMediaService,
     private readonly producer: JobProducer,
     private readonly outboundMarker: OutboundSendMarker,
+    private readonly echoes: EchoEvidenceService,
     private readonly metrics: Metrics,
     private readonly env: RelayWorkerEnv,
+    private readonly deletionRequests: DeletionRequestRepository,
   ) {}
 
   async relay(job: InstagramInboundJob): Promise<InboundOutcome> {
@@ -90,6 +95,17 @@ export class InboundRelayService {
 
     if (item.kind === 'echo') {
       if (item.appId === this.env.META_APP_ID) {
+        // Evidence for a reply whose send outcome we may not have recorded (see EchoEvidence).
+        const fp = this.echoes.fingerprintOfEcho(item.content);
+        if (fp) {
+          await this.echoes.record(
+            account.instagramAccountId,
+            job.igsid,
+            item.mid,
+            fp,
+            item.timestamp,
+          );
+        }
         return 'own-echo';
       }
       if (await this.outboundMarker.isSending(account.instagramAccountId, job.igsid)) {
@@ -142,6 +158,14 @@ export class InboundRelayService {
       job.itemKey,
     );
     await this.links.completeInbound(installation.id, link.id, delivered);
+    // Its author may have deleted it already (the delete overtook it): the cleanup worker applies it.
+    await enqueueDeleteIfRequested(this.deletionRequests, this.producer, {
+      accountId: account.id,
+      instagramAccountId: account.instagramAccountId,
+      igsid: job.igsid,
+      itemKey: job.itemKey,
+      correlationId: job.correlationId,
+    });
     if (opensMessagingWindow(item)) {
       await this.conversations.recordInbound(
         installation.id,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CustomerProfileProcessor } from './customer-profile.processor';
+import { EchoEvidenceService } from './echo-evidence.service';
 import { InboundRelayService } from './inbound-relay.service';
 import { InstagramInboundProcessor } from './instagram-inbound.processor';
 import { InstagramMediaService } from './instagram-media.service';
@@ -12,7 +13,8 @@ import { OutboundSendMarker } from './outbound-send-marker';
     InstagramMediaService,
     CustomerProfileProcessor,
     OutboundSendMarker,
+    EchoEvidenceService,
   ],
-  exports: [OutboundSendMarker],
+  exports: [OutboundSendMarker, EchoEvidenceService],
 })
 export class InboundModule {}

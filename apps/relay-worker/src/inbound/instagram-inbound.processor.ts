@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { CONNECTIONS_OPTIONS, CONNECTIONS_REDIS, ConnectionsOptions } from '@app/connections';
 import { Metrics } from '@app/platform';
-import { ConversationOrder, InstagramInboundJob, QueueName } from '@app/queues';
+import { ConversationOrder, InstagramInboundJob, QueueName, consumeQueue } from '@app/queues';
 import { Job, Queue } from 'bull';
 import type { Redis } from 'ioredis';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
@@ -32,7 +32,7 @@ export class InstagramInboundProcessor implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    void this.queue.process(this.env.RELAY_CONCURRENCY, (job: Job<InstagramInboundJob>) =>
+    consumeQueue(this.queue, this.env.RELAY_CONCURRENCY, (job: Job<InstagramInboundJob>) =>
       this.handle(job),
     );
   }

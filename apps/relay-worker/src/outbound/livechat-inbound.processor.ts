@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { CONNECTIONS_OPTIONS, CONNECTIONS_REDIS, ConnectionsOptions } from '@app/connections';
 import { Metrics } from '@app/platform';
-import { ConversationOrder, LiveChatInboundJob, QueueName } from '@app/queues';
+import { ConversationOrder, LiveChatInboundJob, QueueName, consumeQueue } from '@app/queues';
 import { Job, Queue } from 'bull';
 import type { Redis } from 'ioredis';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
@@ -38,7 +38,7 @@ export class LiveChatInboundProcessor implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    void this.queue.process(this.env.RELAY_CONCURRENCY, (job: Job<LiveChatInboundJob>) =>
+    consumeQueue(this.queue, this.env.RELAY_CONCURRENCY, (job: Job<LiveChatInboundJob>) =>
       this.handle(job),
     );
   }

@@ -9,10 +9,12 @@ import {
   InstagramAccountRepository,
   InstallationEntity,
   InstallationRepository,
+  MessageLinkEntity,
   MessageLinkRepository,
 } from '@app/persistence';
 import { Metrics } from '@app/platform';
-import { LiveChatInboundJob } from '@app/queues';
+import { DeferJobError, LiveChatInboundJob } from '@app/queues';
+import { EchoEvidenceService } from '../inbound/echo-evidence.service';
 import { OutboundSendMarker } from '../inbound/outbound-send-marker';
 import {
   AgentNoticeService,
@@ -21,7 +23,7 @@ import {
   noticeText,
 } from './agent-notice.service';
 import { decideWindow } from './messaging-window.util';
-import { outboundParts } from './outbound-parts.util';
+import { OutboundPart, outboundParts } from './outbound-parts.util';
 import { SendRateLimiter } from './send-rate-limiter';
 
 export type OutboundOutcome =
@@ -40,6 +42,9 @@ interface Target {
   conversation: ConversationEntity;
   account: InstagramAccountEntity;
 }
+
+/** How long a retry waits for the echo of an uncertain send before sending again. */
+const ECHO_WAIT_MS = 15_000;
 
 /** Meta reasons after which the agent is told at once and nothing is retried. */
 const NOTICE_FOR_REASON: Partial<Record<MetaGraphError['reason'], NoticeKey>> = {
@@ -73,6 +78,7 @@ export class OutboundRelayService {
     private readonly notices: AgentNoticeService,
     private readonly limiter: SendRateLimiter,
     private readonly marker: OutboundSendMarker,
+    private readonly echoes: EchoEvidenceService,
     private readonly metrics: Metrics,
   ) {}
 
@@ -196,7 +202,7 @@ export class OutboundRelayService {
 
     let sent = 0;
     for (const [index, part] of parts.entries()) {
-      const { link } = await this.links.claimOutbound({
+      const { link, created } = await this.links.claimOutbound({
         installationId: installation.id,
         instagramAccountId: account.id,
         conversationId: conversation.id,
@@ -206,6 +212,10 @@ export class OutboundRelayService {
       });
       if (link.state === 'done') {
         continue; // sent by an earlier delivery or attempt
+      }
+      if (!created && (await this.settledByEcho(target, link, part))) {
+        sent += 1;
+        continue;
       }
       await this.limiter.take(account.instagramAccountId);
       await this.marker.mark(account.instagramAccountId, conversation.igsid);
@@ -231,8 +241,13 @@ export class OutboundRelayService {
         await this.links.completeOutbound(installation.id, link.id, `m:${result.messageId}`);
         sent += 1;
       } catch (error) {
+        if (isMetaGraphError(error) && !error.transport) {
+          // Meta answered: nothing was sent, so the claim goes back. After a timeout it stays:
+          // the send may have gone through, and the echo will tell.
+          await this.links.releaseOutbound(installation.id, link.id);
+        }
         if (isMetaGraphError(error)) {
-          return this.onMetaFailure(target, event, error);
+          return await this.onMetaFailure(target, event, error);
         }
         throw error;
       } finally {
@@ -248,6 +263,52 @@ export class OutboundRelayService {
     );
     await this.accounts.touchRelayed(installation.id, account.id, new Date());
     return 'sent';
+  }
+
+  /**
+   * A claim left pending by an earlier attempt (a crash, or a timeout after Meta may have taken
+   * the message): if the echo of that send arrived, record it instead of sending twice; give the
+   * echo a little time to arrive before concluding the send never happened.
+   */
+  private async settledByEcho(
+    target: Target,
+    link: MessageLinkEntity,
+    part: OutboundPart,
+  ): Promise<boolean> {
+    const { installation, conversation, account } = target;
+    const fp = this.echoes.fingerprint(
+      part.kind === 'text'
+        ? { kind: 'text', text: part.text }
+        : { kind: 'attachment', type: part.type },
+    );
+    const candidates = await this.echoes.find(
+      account.instagramAccountId,
+      conversation.igsid,
+      fp,
+      link.createdAt.getTime() - 1_000,
+    );
+    const taken = await this.links.linkedMessageIds(
+      installation.id,
+      account.id,
+      candidates.map((mid) => `m:${mid}`),
+    );
+    const mid = candidates.find((candidate) => !taken.has(`m:${candidate}`));
+    if (mid) {
+      await this.links.completeOutbound(installation.id, link.id, `m:${mid}`);
+      this.logger.log({
+        msg: 'an uncertain send was confirmed by its echo; not sent again',
+        eventId: link.livechatEventId,
+        part: link.part,
+      });
+      return true;
+    }
+    if (Date.now() - link.createdAt.getTime() < ECHO_WAIT_MS) {
+      throw new DeferJobError(
+        1_000,
+        'waiting for the echo of a reply that may already have reached Instagram',
+      );
+    }
+    return false;
   }
 
   /** Permanent and auth failures: the agent hears why, now; retryable ones go back to the queue. */

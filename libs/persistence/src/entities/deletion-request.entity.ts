@@ -19,6 +19,8 @@ export type DeletionRequestStatus = 'pending' | 'done' | 'failed';
   unique: true,
   where: '"instagram_message_id" IS NOT NULL',
 })
+/** The sweep walks pending promises by due date. */
+@Index('ix_deletion_requests_status_due', ['status', 'dueAt'])
 export class DeletionRequestEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

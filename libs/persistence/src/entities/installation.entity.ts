@@ -55,6 +55,14 @@ export class InstallationEntity {
   @Column({ name: 'purge_at', type: 'timestamptz', nullable: true })
   purgeAt!: Date | null;
 
+  /**
+   * When LiveChat confirmed the uninstall (our grant stopped working, or the app's license
+   * webhooks were turned off). An uninstall webhook is unsigned: nothing is revoked or purged
+   * before this is set.
+   */
+  @Column({ name: 'uninstall_confirmed_at', type: 'timestamptz', nullable: true })
+  uninstallConfirmedAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -26,6 +26,8 @@ export type MessageLinkState = 'pending' | 'done';
   where: `"direction" = 'outbound'`,
 })
 @Index('ix_message_links_created_at', ['createdAt'])
+/** Cascades from conversations and the idle-conversation sweep look links up by conversation. */
+@Index('ix_message_links_conversation_id', ['conversationId'])
 export class MessageLinkEntity {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id!: string;

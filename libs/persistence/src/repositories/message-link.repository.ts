@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, Repository } from 'typeorm';
+import { In, LessThan, Repository } from 'typeorm';
 import { MessageLinkEntity } from '../entities/message-link.entity';
 
 export interface InboundLinkKey {
@@ -90,6 +90,27 @@ export class MessageLinkRepository {
       part: key.part,
     });
     return { link, created };
+  }
+
+  /** Gives a claim back after a send that certainly did not happen (Meta answered an error). */
+  async releaseOutbound(installationId: string, id: string): Promise<void> {
+    await this.rows.delete({ installationId, id, state: 'pending', direction: 'outbound' });
+  }
+
+  /** Instagram message ids already linked for an account (so one echo settles one claim). */
+  async linkedMessageIds(
+    installationId: string,
+    instagramAccountId: string,
+    keys: string[],
+  ): Promise<Set<string>> {
+    if (keys.length === 0) {
+      return new Set();
+    }
+    const rows = await this.rows.find({
+      select: { instagramMessageId: true },
+      where: { installationId, instagramAccountId, instagramMessageId: In(keys) },
+    });
+    return new Set(rows.map((r) => r.instagramMessageId ?? ''));
   }
 
   /** Records the Instagram message id of a sent part (echoes of it are then recognised). */

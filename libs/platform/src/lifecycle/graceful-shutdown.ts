@@ -23,6 +23,18 @@ export function closeOnSignals(
       return;
     }
     closing = true;
+    // Bull fires off a command when a worker starts (naming its blocking connection) and never
+    // handles its failure: closing right after boot would turn it into a crash. While shutting
+    // down, a command failing because its connection closed is expected; anything else is not.
+    process.on('unhandledRejection', (reason: unknown) => {
+      const message = reason instanceof Error ? reason.message : String(reason);
+      if (/Connection is closed/.test(message)) {
+        logger.debug?.({ msg: 'a command was cut off by the shutdown', reason: message });
+        return;
+      }
+      logger.error({ msg: 'unhandled rejection while shutting down', reason: message });
+      process.exit(1);
+    });
     logger.log({ msg: 'shutting down', signal, timeoutMs });
     const timer = setTimeout(() => {
       logger.error({ msg: 'shutdown timed out; exiting with work in flight', timeoutMs });

@@ -71,7 +71,11 @@ export class InstagramWebhookController {
       this.metrics.webhooksReceived.inc({ source: 'instagram', outcome: 'ignored_object' });
       return { received: 0 };
     }
-    const result = await this.intake.accept(parsed.entries, currentCorrelationId() ?? randomUUID(), acceptedAt);
+    const result = await this.intake.accept(
+      parsed.entries,
+      currentCorrelationId() ?? randomUUID(),
+      acceptedAt,
+    );
     this.metrics.webhooksReceived.inc({ source: 'instagram', outcome: 'accepted' });
     return { received: result.queued + result.deletes };
   }

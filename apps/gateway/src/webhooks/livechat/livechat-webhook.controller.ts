@@ -47,7 +47,12 @@ export class LiveChatWebhookController {
         `malformed webhook: ${parsed.ok ? 'not an object' : parsed.reason}`,
       );
     }
-    const outcome = await this.intake.accept(parsed.webhook, body, currentCorrelationId() ?? randomUUID(), acceptedAt);
+    const outcome = await this.intake.accept(
+      parsed.webhook,
+      body,
+      currentCorrelationId() ?? randomUUID(),
+      acceptedAt,
+    );
     this.metrics.webhooksReceived.inc({
       source: 'livechat',
       outcome: outcome === 'queued' ? 'accepted' : outcome,

@@ -1,0 +1,30 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Metrics } from '@app/platform';
+import { DataPurgeJob, QueueName } from '@app/queues';
+import { Queue } from 'bull';
+import { consume } from '../common/job-runner.util';
+import { CleanupWorkerEnv } from '../config/cleanup-worker.env';
+import { PurgeService } from './purge.service';
+
+@Injectable()
+export class DataPurgeProcessor implements OnApplicationBootstrap {
+  private readonly logger = new Logger(DataPurgeProcessor.name);
+
+  constructor(
+    @InjectQueue(QueueName.DATA_PURGE) private readonly queue: Queue<DataPurgeJob>,
+    private readonly service: PurgeService,
+    private readonly metrics: Metrics,
+    private readonly env: CleanupWorkerEnv,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    consume(
+      this.queue,
+      QueueName.DATA_PURGE,
+      this.env.CLEANUP_CONCURRENCY,
+      { metrics: this.metrics, logger: this.logger },
+      (job) => this.service.purge(job.data, String(job.id)),
+    );
+  }
+}

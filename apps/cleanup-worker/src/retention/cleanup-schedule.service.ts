@@ -1,0 +1,69 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { QueueName, RetentionSweepJob, TokenHealthJob } from '@app/queues';
+import { Queue } from 'bull';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+interface Schedule<T> {
+  jobId: string;
+  every: number;
+  data: T;
+}
+
+/** Fixed job ids: every cleanup worker registers the same repeatables, Bull keeps one of each. */
+export const RETENTION_SCHEDULE: ReadonlyArray<Schedule<RetentionSweepJob>> = [
+  { jobId: 'sweep.message-links', every: HOUR_MS, data: { sweep: 'message-links' } },
+  { jobId: 'sweep.failed-jobs', every: HOUR_MS, data: { sweep: 'failed-jobs' } },
+  { jobId: 'sweep.deletion-requests', every: HOUR_MS, data: { sweep: 'deletion-requests' } },
+  { jobId: 'sweep.conversations', every: DAY_MS, data: { sweep: 'conversations' } },
+];
+
+export const TOKEN_HEALTH_SCHEDULE: ReadonlyArray<Schedule<TokenHealthJob>> = [
+  { jobId: 'health.livechat-refresh', every: 10 * MINUTE_MS, data: { check: 'livechat-refresh' } },
+  { jobId: 'health.page-tokens', every: DAY_MS, data: { check: 'page-tokens' } },
+];
+
+/**
+ * Registers the sweeps and token checks as Bull repeatable jobs when the worker starts, and
+ * removes repeatables of ours whose interval changed (so a deploy never leaves two schedules).
+ */
+@Injectable()
+export class CleanupScheduleService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(CleanupScheduleService.name);
+
+  constructor(
+    @InjectQueue(QueueName.RETENTION_SWEEP) private readonly sweeps: Queue<RetentionSweepJob>,
+    @InjectQueue(QueueName.TOKEN_HEALTH) private readonly health: Queue<TokenHealthJob>,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.register(this.sweeps, RETENTION_SCHEDULE);
+    await this.register(this.health, TOKEN_HEALTH_SCHEDULE);
+  }
+
+  private async register<T>(queue: Queue<T>, schedule: ReadonlyArray<Schedule<T>>): Promise<void> {
+    const wanted = new Map(schedule.map((s) => [s.jobId, s.every]));
+    for (const existing of await queue.getRepeatableJobs()) {
+      const every = existing.id ? wanted.get(existing.id) : undefined;
+      if (every !== undefined && Number(existing.every) !== every) {
+        await queue.removeRepeatableByKey(existing.key);
+      }
+    }
+    for (const s of schedule) {
+      await queue.add(s.data, {
+        jobId: s.jobId,
+        repeat: { every: s.every },
+        attempts: 3,
+        removeOnComplete: true,
+      });
+    }
+    this.logger.log({
+      msg: 'cleanup schedule registered',
+      queue: queue.name,
+      jobs: schedule.length,
+    });
+  }
+}

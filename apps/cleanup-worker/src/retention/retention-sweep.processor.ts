@@ -1,0 +1,32 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Metrics } from '@app/platform';
+import { QueueName, RetentionSweepJob } from '@app/queues';
+import { Queue } from 'bull';
+import { consume } from '../common/job-runner.util';
+import { RetentionService } from './retention.service';
+
+@Injectable()
+export class RetentionSweepProcessor implements OnApplicationBootstrap {
+  private readonly logger = new Logger(RetentionSweepProcessor.name);
+
+  constructor(
+    @InjectQueue(QueueName.RETENTION_SWEEP) private readonly queue: Queue<RetentionSweepJob>,
+    private readonly service: RetentionService,
+    private readonly metrics: Metrics,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    consume(
+      this.queue,
+      QueueName.RETENTION_SWEEP,
+      1,
+      { metrics: this.metrics, logger: this.logger },
+      async (job) => {
+        const result = await this.service.sweep(job.data.sweep);
+        this.logger.log({ msg: 'retention sweep done', sweep: job.data.sweep, ...result });
+        return 'completed';
+      },
+    );
+  }
+}

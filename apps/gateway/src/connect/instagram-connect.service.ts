@@ -1,0 +1,398 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  FACEBOOK_LOGIN_SCOPES,
+  instagramAccessProblemOf,
+  MessagingProbeOptions,
+  PAGE_SUBSCRIBED_FIELDS,
+  probeInstagramMessaging,
+  REQUIRED_FACEBOOK_SCOPES,
+} from '@app/connections';
+import { FacebookPage, isMetaGraphError, MetaGraphClient } from '@app/meta-graph';
+import {
+  InstagramAccountEntity,
+  InstagramAccountRepository,
+  InstagramAccountTakenError,
+  InstallationRepository,
+} from '@app/persistence';
+import { randomBytes } from 'node:crypto';
+import { GatewayEnv } from '../config/gateway.env';
+import { SignedState } from '../pages/signed-state.util';
+import { ConnectChoiceStore, PageOption } from './connect-choice.store';
+
+/** How long the Facebook dialog may take, from "Connect" to the callback. */
+export const CONNECT_STATE_TTL_MS = 10 * 60_000;
+
+export type ConnectDisplay = 'page' | 'popup';
+
+/** The signed `state` of the Facebook dialog: which installation asked, and how it shows results. */
+export interface ConnectStatePayload {
+  /** Installation id. */
+  i: string;
+  /** LiveChat account id of the admin who clicked "Connect" (logs). */
+  a: string;
+  /** Nonce: each state is accepted once. */
+  n: string;
+  d: ConnectDisplay;
+}
+
+export function parseConnectState(raw: unknown): ConnectStatePayload | undefined {
+  if (typeof raw !== 'object' || raw === null) {
+    return undefined;
+  }
+  const { i, a, n, d } = raw as Record<string, unknown>;
+  if (
+    typeof i !== 'string' ||
+    !/^[0-9a-f-]{36}$/i.test(i) ||
+    typeof a !== 'string' ||
+    a.length > 128 ||
+    typeof n !== 'string' ||
+    !/^[A-Za-z0-9_-]{16,64}$/.test(n) ||
+    (d !== 'page' && d !== 'popup')
+  ) {
+    return undefined;
+  }
+  return { i, a, n, d };
+}
+
+export type ChooserOptionState = 'available' | 'connected-here' | 'taken';
+
+export interface ChooserOption {
+  pageId: string;
+  pageName: string;
+  username: string | null;
+  name: string | null;
+  avatarUrl: string | null;
+  state: ChooserOptionState;
+}
+
+export type ConnectOutcome =
+  | { kind: 'connected'; account: InstagramAccountEntity; reconnected: boolean }
+  | { kind: 'choose'; ref: string; options: ChooserOption[] }
+  | { kind: 'cancelled' }
+  | { kind: 'login-failed'; description?: string }
+  | { kind: 'bad-state'; reason: 'missing' | 'malformed' | 'bad-signature' | 'expired' }
+  | { kind: 'state-used' }
+  | { kind: 'bad-request'; message: string }
+  | { kind: 'not-installed' }
+  | { kind: 'login-expired' }
+  | { kind: 'missing-permissions'; missing: string[] }
+  | { kind: 'no-pages' }
+  | { kind: 'no-instagram'; pageNames: string[] }
+  | { kind: 'messaging-not-allowed'; username: string | null }
+  | { kind: 'taken'; username: string | null }
+  | { kind: 'choice-expired' }
+  | { kind: 'upstream-failed' };
+
+export interface ConnectResult {
+  display: ConnectDisplay;
+  outcome: ConnectOutcome;
+}
+
+export interface CallbackQuery {
+  code?: string;
+  state?: string;
+  error?: string;
+  errorDescription?: string;
+}
+
+/** Graph subcodes of a login code that can no longer be exchanged (expired, already used). */
+const DEAD_CODE_SUBCODES = new Set([36007, 36009]);
+
+/**
+ * Connecting an Instagram professional account through Facebook Login (meta-instagram-api.md §5.1):
+ * dialog URL with a signed expiring state → code → long-lived user token → granted permissions →
+ * Pages with their Instagram accounts → (chooser when several) → messaging check → Page
+ * subscription → stored connection. Every failure a person can act on comes back as an outcome.
+ */
+@Injectable()
+export class InstagramConnectService {
+  private readonly logger = new Logger(InstagramConnectService.name);
+  private readonly states: SignedState<ConnectStatePayload>;
+  private readonly probe: MessagingProbeOptions;
+  readonly redirectUri: string;
+
+  constructor(
+    env: GatewayEnv,
+    private readonly graph: MetaGraphClient,
+    private readonly installations: InstallationRepository,
+    private readonly accounts: InstagramAccountRepository,
+    private readonly choices: ConnectChoiceStore,
+  ) {
+    this.states = new SignedState(
+      env.TOKEN_ENCRYPTION_KEY,
+      'instagram-connect-state',
+      parseConnectState,
+    );
+    this.redirectUri = `${env.PUBLIC_URL.replace(/\/+$/, '')}/connect/instagram/callback`;
+    this.probe = {
+      graphUrl: env.META_GRAPH_URL,
+      graphVersion: env.META_GRAPH_VERSION,
+      appSecret: env.META_APP_SECRET,
+      timeoutMs: env.UPSTREAM_TIMEOUT_MS,
+    };
+  }
+
+  /** The Facebook Login dialog for this installation (`auth_type=rerequest`: declined permissions are asked again). */
+  loginUrl(
+    installationId: string,
+    livechatAccountId: string,
+    display: ConnectDisplay,
+    now: number = Date.now(),
+  ): string {
+    const state = this.signState(
+      {
+        i: installationId,
+        a: livechatAccountId,
+        n: randomBytes(16).toString('base64url'),
+        d: display,
+      },
+      now,
+    );
+    return this.graph.buildLoginDialogUrl({
+      redirectUri: this.redirectUri,
+      state,
+      scopes: [...FACEBOOK_LOGIN_SCOPES],
+      authType: 'rerequest',
+    });
+  }
+
+  signState(payload: ConnectStatePayload, now: number = Date.now()): string {
+    return this.states.sign(payload, CONNECT_STATE_TTL_MS, now);
+  }
+
+  async callback(query: CallbackQuery): Promise<ConnectResult> {
+    const check = this.states.verify(query.state);
+    if (!check.ok) {
+      return { display: 'page', outcome: { kind: 'bad-state', reason: check.reason } };
+    }
+    const { i: installationId, n: nonce, d: display, a: livechatAccountId } = check.payload;
+    const done = (outcome: ConnectOutcome): ConnectResult => ({ display, outcome });
+    if (!(await this.choices.claimNonce(nonce, CONNECT_STATE_TTL_MS))) {
+      return done({ kind: 'state-used' });
+    }
+    if (!(await this.installationIsLive(installationId))) {
+      return done({ kind: 'not-installed' });
+    }
+    if (query.error !== undefined) {
+      return done(
+        query.error === 'access_denied'
+          ? { kind: 'cancelled' }
+          : { kind: 'login-failed', description: query.errorDescription },
+      );
+    }
+    if (!query.code) {
+      return done({ kind: 'bad-request', message: 'Facebook sent no login code.' });
+    }
+    try {
+      const short = await this.graph.exchangeCode({
+        code: query.code,
+        redirectUri: this.redirectUri,
+      });
+      const userToken = (await this.graph.exchangeForLongLivedToken(short.accessToken)).accessToken;
+      const debug = await this.graph.debugToken(userToken);
+      if (!debug.isValid) {
+        return done({ kind: 'login-expired' });
+      }
+      const missing = Object.keys(REQUIRED_FACEBOOK_SCOPES).filter(
+        (s) => !debug.scopes.includes(s),
+      );
+      if (missing.length > 0) {
+        return done({ kind: 'missing-permissions', missing });
+      }
+      const pages = await this.graph.listPages(userToken);
+      if (pages.length === 0) {
+        return done({ kind: 'no-pages' });
+      }
+      const linked = pages.filter((p) => p.instagramBusinessAccountId !== undefined);
+      if (linked.length === 0) {
+        return done({ kind: 'no-instagram', pageNames: pages.map((p) => p.name).filter(Boolean) });
+      }
+      const options = await Promise.all(linked.map((page) => this.describe(page)));
+      const facebookUserId = debug.userId ?? null;
+      this.logger.log({
+        msg: 'instagram connect: login finished',
+        installationId,
+        livechatAccountId,
+        pagesWithInstagram: options.length,
+      });
+      if (options.length === 1 && options[0]) {
+        return done(await this.connectPage(installationId, facebookUserId, options[0]));
+      }
+      const ref = await this.choices.save({ installationId, facebookUserId, display, options });
+      return done({ kind: 'choose', ref, options: await this.annotate(installationId, options) });
+    } catch (error) {
+      return done(this.failure(error, installationId));
+    }
+  }
+
+  /** The chooser's answer: connect the Page the admin picked. */
+  async choose(ref: string, pageId: string): Promise<ConnectResult> {
+    const pending = await this.choices.load(ref);
+    if (!pending) {
+      return { display: 'page', outcome: { kind: 'choice-expired' } };
+    }
+    const done = (outcome: ConnectOutcome): ConnectResult => ({
+      display: pending.display,
+      outcome,
+    });
+    const option = pending.options.find((o) => o.pageId === pageId);
+    if (!option) {
+      return done({ kind: 'bad-request', message: 'Choose one of the Pages listed.' });
+    }
+    if (!(await this.installationIsLive(pending.installationId))) {
+      return done({ kind: 'not-installed' });
+    }
+    try {
+      const outcome = await this.connectPage(
+        pending.installationId,
+        pending.facebookUserId,
+        option,
+      );
+      if (outcome.kind === 'connected') {
+        await this.choices.drop(ref);
+      }
+      return done(outcome);
+    } catch (error) {
+      return done(this.failure(error, pending.installationId));
+    }
+  }
+
+  private async connectPage(
+    installationId: string,
+    facebookUserId: string | null,
+    option: PageOption,
+  ): Promise<ConnectOutcome> {
+    const existing = await this.accounts.findByInstagramId(option.instagramAccountId);
+    if (
+      existing &&
+      existing.installationId !== installationId &&
+      existing.status !== 'disconnected'
+    ) {
+      return { kind: 'taken', username: option.username };
+    }
+    const problem = await probeInstagramMessaging(this.probe, option.pageToken, option.pageId);
+    if (problem) {
+      return { kind: 'messaging-not-allowed', username: option.username };
+    }
+    try {
+      const subscribed = await this.graph.subscribeApp(option.pageToken, option.pageId, [
+        ...PAGE_SUBSCRIBED_FIELDS,
+      ]);
+      if (!subscribed) {
+        this.logger.warn({ msg: 'instagram connect: subscription not confirmed', installationId });
+        return { kind: 'upstream-failed' };
+      }
+    } catch (error) {
+      const access = instagramAccessProblemOf(error);
+      if (access?.kind === 'messaging-not-allowed') {
+        return { kind: 'messaging-not-allowed', username: option.username };
+      }
+      if (access?.kind === 'permission-missing') {
+        return {
+          kind: 'missing-permissions',
+          missing: [access.permission ?? 'pages_manage_metadata'],
+        };
+      }
+      throw error;
+    }
+    let account: InstagramAccountEntity;
+    try {
+      account = await this.accounts.connect({
+        installationId,
+        pageId: option.pageId,
+        instagramAccountId: option.instagramAccountId,
+        pageToken: option.pageToken,
+        username: option.username,
+        name: option.name,
+        pageName: option.pageName || null,
+        avatarUrl: option.avatarUrl,
+        connectedByUserId: facebookUserId,
+      });
+    } catch (error) {
+      if (error instanceof InstagramAccountTakenError) {
+        return { kind: 'taken', username: option.username };
+      }
+      throw error;
+    }
+    const reconnected = existing?.installationId === installationId;
+    this.logger.log({
+      msg: reconnected ? 'instagram account reconnected' : 'instagram account connected',
+      installationId,
+      accountId: account.id,
+    });
+    return { kind: 'connected', account, reconnected };
+  }
+
+  /** Display data of a Page's Instagram account; the connection does not depend on it. */
+  private async describe(page: FacebookPage): Promise<PageOption> {
+    const instagramAccountId = page.instagramBusinessAccountId ?? '';
+    const option: PageOption = {
+      pageId: page.id,
+      pageName: page.name,
+      instagramAccountId,
+      pageToken: page.accessToken,
+      username: null,
+      name: null,
+      avatarUrl: null,
+    };
+    try {
+      const info = await this.graph.getInstagramAccount(page.accessToken, instagramAccountId);
+      option.username = info.username ?? null;
+      option.name = info.name ?? null;
+      option.avatarUrl = info.profilePictureUrl ?? null;
+    } catch (error) {
+      if (isMetaGraphError(error) && error.reason === 'token-invalid') {
+        throw error;
+      }
+      this.logger.warn({ msg: 'instagram connect: no display data', error: String(error) });
+    }
+    return option;
+  }
+
+  private async annotate(installationId: string, options: PageOption[]): Promise<ChooserOption[]> {
+    return Promise.all(
+      options.map(async (option) => {
+        const existing = await this.accounts.findByInstagramId(option.instagramAccountId);
+        let state: ChooserOptionState = 'available';
+        if (existing && existing.status !== 'disconnected') {
+          state = existing.installationId === installationId ? 'connected-here' : 'taken';
+        }
+        return {
+          pageId: option.pageId,
+          pageName: option.pageName,
+          username: option.username,
+          name: option.name,
+          avatarUrl: option.avatarUrl,
+          state,
+        };
+      }),
+    );
+  }
+
+  private async installationIsLive(installationId: string): Promise<boolean> {
+    const installation = await this.installations.findById(installationId);
+    return installation !== null && installation.status !== 'uninstalled';
+  }
+
+  private failure(error: unknown, installationId: string): ConnectOutcome {
+    if (
+      isMetaGraphError(error) &&
+      error.code === 100 &&
+      DEAD_CODE_SUBCODES.has(error.subcode ?? 0)
+    ) {
+      return { kind: 'login-expired' };
+    }
+    const access = instagramAccessProblemOf(error);
+    if (access?.kind === 'token-expired') {
+      return { kind: 'login-expired' };
+    }
+    if (access?.kind === 'permission-missing') {
+      return { kind: 'missing-permissions', missing: access.permission ? [access.permission] : [] };
+    }
+    if (access?.kind === 'messaging-not-allowed') {
+      return { kind: 'messaging-not-allowed', username: null };
+    }
+    this.logger.error({ msg: 'instagram connect failed', installationId, error: String(error) });
+    return { kind: 'upstream-failed' };
+  }
+}

@@ -1,0 +1,47 @@
+/** Markup that is already safe (built by `html` or escaped): never escaped again. */
+export class SafeHtml {
+  constructor(readonly value: string) {}
+
+  toString(): string {
+    return this.value;
+  }
+}
+
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+}
+
+type Interpolation = SafeHtml | string | number | null | undefined | false | Interpolation[];
+
+function render(value: Interpolation): string {
+  if (value === null || value === undefined || value === false) {
+    return '';
+  }
+  if (value instanceof SafeHtml) {
+    return value.value;
+  }
+  if (Array.isArray(value)) {
+    return value.map(render).join('');
+  }
+  return escapeHtml(String(value));
+}
+
+/**
+ * Tagged template for server-rendered pages: every interpolated value is escaped unless it is
+ * SafeHtml (the result of another `html`), so data from Meta or a query string cannot inject markup.
+ */
+export function html(strings: TemplateStringsArray, ...values: Interpolation[]): SafeHtml {
+  let out = strings[0] ?? '';
+  values.forEach((value, i) => {
+    out += render(value) + (strings[i + 1] ?? '');
+  });
+  return new SafeHtml(out);
+}

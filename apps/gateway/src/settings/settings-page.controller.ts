@@ -1,0 +1,185 @@
+import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import { FastifyReply } from 'fastify';
+import { GatewayEnv } from '../config/gateway.env';
+import { html, SafeHtml } from '../pages/html.util';
+import { avatarImageSources, renderDocument, sendPage } from '../pages/page-layout';
+import { SETTINGS_BUNDLE } from './settings-bundle.generated';
+
+/**
+ * Who may frame the settings page: LiveChat's Agent App shows it in an iframe under
+ * Settings › Apps (my.livechatinc.com today; LiveChat's other app domains for good measure).
+ */
+export const LIVECHAT_FRAME_ANCESTORS: readonly string[] = [
+  'https://my.livechatinc.com',
+  'https://*.livechatinc.com',
+  'https://*.livechat.com',
+  'https://*.text.com',
+];
+
+const ASSET_CACHE = 'public, max-age=31536000, immutable';
+
+/** `/app`: the settings page (static; its browser code talks to /api with the admin's token). */
+@Controller('app')
+export class SettingsPageController {
+  private readonly page: SafeHtml;
+  private readonly imgSrc: string[];
+
+  constructor(env: GatewayEnv) {
+    const publicUrl = env.PUBLIC_URL.replace(/\/+$/, '');
+    this.page = renderSettingsPage({
+      accountsUrl: env.LIVECHAT_ACCOUNTS_URL,
+      clientId: env.LIVECHAT_CLIENT_ID,
+      redirectUri: `${publicUrl}/app`,
+    });
+    this.imgSrc = avatarImageSources(env.META_GRAPH_URL);
+  }
+
+  @Get()
+  show(@Res() reply: FastifyReply): void {
+    sendPage(reply, 200, this.page, {
+      frameAncestors: LIVECHAT_FRAME_ANCESTORS,
+      imgSrc: this.imgSrc,
+    });
+  }
+
+  @Get('app.js')
+  script(
+    @Query('v') version: unknown,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() reply: FastifyReply,
+  ): void {
+    this.asset(
+      reply,
+      'application/javascript; charset=utf-8',
+      SETTINGS_BUNDLE.js,
+      version,
+      ifNoneMatch,
+    );
+  }
+
+  @Get('app.css')
+  stylesheet(
+    @Query('v') version: unknown,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() reply: FastifyReply,
+  ): void {
+    this.asset(reply, 'text/css; charset=utf-8', SETTINGS_BUNDLE.css, version, ifNoneMatch);
+  }
+
+  private asset(
+    reply: FastifyReply,
+    type: string,
+    body: string,
+    version: unknown,
+    ifNoneMatch: string | undefined,
+  ): void {
+    const etag = `"${SETTINGS_BUNDLE.version}"`;
+    void reply
+      .header('content-type', type)
+      .header('x-content-type-options', 'nosniff')
+      .header('etag', etag)
+      .header('cache-control', version === SETTINGS_BUNDLE.version ? ASSET_CACHE : 'no-cache');
+    if (ifNoneMatch === etag) {
+      void reply.status(304).send();
+      return;
+    }
+    void reply.status(200).send(body);
+  }
+}
+
+export function renderSettingsPage(config: {
+  accountsUrl: string;
+  clientId: string;
+  redirectUri: string;
+}): SafeHtml {
+  return renderDocument({
+    title: 'Settings',
+    script: true,
+    data: {
+      view: 'settings',
+      'accounts-url': config.accountsUrl,
+      'client-id': config.clientId,
+      'redirect-uri': config.redirectUri,
+    },
+    body: html`<p id="installed-banner" class="banner banner-success" role="status" hidden></p>
+      <p id="reauth-banner" class="banner banner-warn" role="alert" hidden>
+        LiveChat no longer accepts the app’s authorization, so Instagram messages cannot reach
+        LiveChat. <a href="/install">Authorize the app again</a> with an administrator account.
+      </p>
+      <p id="status" class="status" role="status" aria-live="polite" hidden></p>
+      <noscript><p class="banner banner-warn">This page needs JavaScript.</p></noscript>
+      <p id="loading" class="muted">Loading…</p>
+
+      <section id="signin-panel" class="card" aria-labelledby="signin-title" hidden>
+        <h1 id="signin-title">Sign in with LiveChat</h1>
+        <p>Manage Instagram Messaging with your LiveChat administrator account.</p>
+        <p id="signin-error" class="error" role="alert" hidden></p>
+        <p class="actions">
+          <button id="signin" class="button" type="button">Sign in with LiveChat</button>
+        </p>
+      </section>
+
+      <div id="app-panel" hidden>
+        <section class="card" aria-labelledby="accounts-title">
+          <div class="card-head">
+            <h1 id="accounts-title">Instagram accounts</h1>
+            <button id="connect" class="button" type="button">Connect Instagram account</button>
+          </div>
+          <p class="muted">
+            Direct Messages to these accounts arrive in LiveChat as chats; agents’ replies go back
+            to Instagram.
+          </p>
+          <ul id="accounts" class="accounts" aria-label="Connected Instagram accounts"></ul>
+          <p id="accounts-empty" hidden>No Instagram account is connected yet.</p>
+          <p id="disconnected-note" class="muted" hidden></p>
+        </section>
+
+        <section class="card" aria-labelledby="settings-title">
+          <h2 id="settings-title">Chats</h2>
+          <form id="settings-form" novalidate>
+            <label for="group-id">LiveChat group for Instagram chats</label>
+            <input
+              id="group-id"
+              name="livechatGroupId"
+              type="number"
+              min="0"
+              step="1"
+              inputmode="numeric"
+              required
+              aria-describedby="group-hint"
+            />
+            <p id="group-hint" class="hint">
+              The group’s number in LiveChat (Settings › Chat routing › Groups). 0 is the General
+              group.
+            </p>
+            <div class="check">
+              <input
+                id="human-agent"
+                name="humanAgentEnabled"
+                type="checkbox"
+                aria-describedby="human-agent-hint"
+              />
+              <label for="human-agent"
+                >Let agents reply from 24 hours up to 7 days after the customer’s last message
+                (HUMAN_AGENT tag)</label
+              >
+            </div>
+            <p id="human-agent-hint" class="hint">
+              Instagram allows replies after 24 hours only with the Human Agent feature of the Meta
+              app. Without it, agents are told in the chat when a reply could not be sent.
+            </p>
+            <p class="actions">
+              <button id="save-settings" class="button" type="submit">Save</button
+              ><span
+                id="settings-status"
+                class="field-status"
+                role="status"
+                aria-live="polite"
+              ></span>
+            </p>
+          </form>
+        </section>
+        <p class="muted"><button id="signout" class="link" type="button">Sign out</button></p>
+      </div>`,
+  });
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { AdminAuthModule } from './admin-auth.module';
+import { InstagramAccountsService } from './instagram-accounts.service';
+import { SettingsApiController } from './settings-api.controller';
+import { SettingsPageController } from './settings-page.controller';
+
+/** The settings page (`/app`) and its API (`/api/settings`, `/api/instagram/accounts`). */
+@Module({
+  imports: [AdminAuthModule],
+  controllers: [SettingsPageController, SettingsApiController],
+  providers: [InstagramAccountsService],
+})
+export class SettingsModule {}

@@ -1,0 +1,673 @@
+/**
+ * Browser code of the settings page (`/app`) and of the connect result pages. Plain TypeScript and
+ * the DOM, no framework: bundled by esbuild into `settings-bundle.generated.ts` (see
+ * build-settings-bundle.ts). A `.mts` file on purpose: the server's tsconfig (`*.ts`, no DOM
+ * library) leaves it alone; the bundle test type-checks it with the DOM library.
+ *
+ * Authentication: the admin's own LiveChat access token, obtained here with LiveChat's implicit
+ * flow (`response_type=token`) and kept in sessionStorage for this tab only — no cookies. Inside
+ * LiveChat's app-settings iframe the sign-in and the Facebook dialog open in popups (neither can be
+ * framed); the popups hand their result back with postMessage, same origin only.
+ */
+
+interface AccountView {
+  id: string;
+  instagramAccountId: string;
+  username: string | null;
+  name: string | null;
+  avatarUrl: string | null;
+  pageId: string;
+  pageName: string | null;
+  status: 'active' | 'needs_reconnect' | 'disconnected';
+  statusReason: string | null;
+  lastRelayedAt: string | null;
+  connectedAt: string;
+}
+
+interface SettingsView {
+  organizationId: string;
+  licenseId: number | null;
+  status: 'active' | 'needs_reauth' | 'uninstalled';
+  livechatGroupId: number;
+  humanAgentEnabled: boolean;
+  purgeDelaySeconds: number;
+}
+
+interface StoredToken {
+  token: string;
+  expiresAt: number;
+}
+
+type PopupMessage =
+  | { type: 'igl-signed-in'; token: string; expiresIn: number; state: string }
+  | { type: 'igl-connect-finished'; result: string }
+  | { type: 'igl-ack' };
+
+const TOKEN_KEY = 'igl.livechat.token';
+const STATE_KEY = 'igl.livechat.state';
+/** Popup sign-ins carry this state prefix, so the landing page knows to hand the token back. */
+const POPUP_STATE_PREFIX = 'p.';
+
+function byId<T extends HTMLElement = HTMLElement>(id: string): T | null {
+  return document.getElementById(id) as T | null;
+}
+
+function show(el: HTMLElement | null, visible: boolean): void {
+  if (el) {
+    el.hidden = !visible;
+  }
+}
+
+function inFrame(): boolean {
+  try {
+    return window.self !== window.top;
+  } catch {
+    return true;
+  }
+}
+
+function randomState(): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function sendToOpener(message: PopupMessage): boolean {
+  const opener = window.opener as Window | null;
+  if (!opener || opener === window) {
+    return false;
+  }
+  try {
+    opener.postMessage(message, window.location.origin);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Closes this popup once the opener confirms it got the message (never a window we did not open). */
+function closeWhenAcknowledged(): void {
+  window.addEventListener('message', (event: MessageEvent<PopupMessage>) => {
+    if (event.origin === window.location.origin && event.data?.type === 'igl-ack') {
+      window.close();
+    }
+  });
+}
+
+// ------------------------------------------------------------------ token
+
+/**
+ * sessionStorage, or memory where the browser denies it (a third-party iframe with third-party
+ * storage blocked, as inside LiveChat in some browsers): the sign-in then lasts as long as the page.
+ */
+const memory = new Map<string, string>();
+const store = {
+  get(key: string): string | null {
+    try {
+      return sessionStorage.getItem(key);
+    } catch {
+      return memory.get(key) ?? null;
+    }
+  },
+  set(key: string, value: string): void {
+    try {
+      sessionStorage.setItem(key, value);
+    } catch {
+      memory.set(key, value);
+    }
+  },
+  remove(key: string): void {
+    memory.delete(key);
+    try {
+      sessionStorage.removeItem(key);
+    } catch {
+      // memory only
+    }
+  },
+};
+
+function readToken(): string | null {
+  try {
+    const raw = store.get(TOKEN_KEY);
+    if (!raw) {
+      return null;
+    }
+    const stored = JSON.parse(raw) as StoredToken;
+    if (typeof stored.token !== 'string' || stored.expiresAt <= Date.now() + 30_000) {
+      store.remove(TOKEN_KEY);
+      return null;
+    }
+    return stored.token;
+  } catch {
+    return null;
+  }
+}
+
+function storeToken(token: string, expiresIn: number): void {
+  const stored: StoredToken = { token, expiresAt: Date.now() + Math.max(60, expiresIn) * 1000 };
+  store.set(TOKEN_KEY, JSON.stringify(stored));
+}
+
+function clearToken(): void {
+  store.remove(TOKEN_KEY);
+}
+
+// ------------------------------------------------------------------ API
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const token = readToken();
+  if (!token) {
+    signedOut('Sign in with LiveChat to continue.');
+    throw new ApiError(401, 'not signed in');
+  }
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+  }
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, 'The server could not be reached. Check your connection and try again.');
+  }
+  const data = (await response.json().catch(() => ({}))) as { message?: unknown };
+  if (response.status === 401) {
+    clearToken();
+    signedOut('Your LiveChat sign-in expired. Sign in again.');
+    throw new ApiError(401, 'signed out');
+  }
+  if (!response.ok) {
+    const message = Array.isArray(data.message) ? data.message.join(' ') : data.message;
+    throw new ApiError(
+      response.status,
+      typeof message === 'string' ? message : `Request failed (${response.status}).`,
+    );
+  }
+  return data as T;
+}
+
+// ------------------------------------------------------------------ status line
+
+function announce(text: string, tone: 'info' | 'error' = 'info'): void {
+  const status = byId('status');
+  if (status) {
+    status.textContent = text;
+    status.className = `status status-${tone}`;
+    show(status, text !== '');
+  }
+}
+
+function reportError(error: unknown): void {
+  if (error instanceof ApiError && error.status === 401) {
+    return; // signedOut() already said it
+  }
+  announce(error instanceof Error ? error.message : 'Something went wrong.', 'error');
+}
+
+// ------------------------------------------------------------------ sign-in
+
+function config(): { accountsUrl: string; clientId: string; redirectUri: string } {
+  const data = document.body.dataset;
+  return {
+    accountsUrl: data.accountsUrl ?? '',
+    clientId: data.clientId ?? '',
+    redirectUri: data.redirectUri ?? `${window.location.origin}/app`,
+  };
+}
+
+function startSignIn(): void {
+  const { accountsUrl, clientId, redirectUri } = config();
+  const popup = inFrame();
+  const state = (popup ? POPUP_STATE_PREFIX : 't.') + randomState();
+  store.set(STATE_KEY, state);
+  const url = new URL(`${accountsUrl.replace(/\/+$/, '')}/`);
+  url.searchParams.set('response_type', 'token');
+  url.searchParams.set('client_id', clientId);
+  url.searchParams.set('redirect_uri', redirectUri);
+  url.searchParams.set('state', state);
+  if (popup) {
+    const opened = window.open(url.toString(), 'igl-livechat-signin', 'popup,width=520,height=720');
+    if (!opened) {
+      showSignInError('The sign-in window was blocked. Allow pop-ups for this page and try again.');
+    }
+    return;
+  }
+  window.location.assign(url.toString());
+}
+
+function acceptToken(token: string, expiresIn: number, state: string): boolean {
+  const expected = store.get(STATE_KEY);
+  store.remove(STATE_KEY);
+  if (!expected || expected !== state) {
+    showSignInError('The sign-in could not be verified. Sign in again.');
+    return false;
+  }
+  storeToken(token, expiresIn);
+  return true;
+}
+
+function showSignInError(text: string): void {
+  const el = byId('signin-error');
+  if (el) {
+    el.textContent = text;
+    show(el, true);
+  }
+}
+
+function signedOut(reason?: string): void {
+  show(byId('app-panel'), false);
+  show(byId('loading'), false);
+  show(byId('signin-panel'), true);
+  if (reason) {
+    showSignInError(reason);
+  }
+  byId('signin')?.focus();
+}
+
+/** The implicit flow's return: `#access_token=…&expires_in=…&state=…`. Handled before anything else. */
+function handleSignInReturn(): 'popup-done' | 'accepted' | 'none' {
+  const fragment = new URLSearchParams(window.location.hash.slice(1));
+  const token = fragment.get('access_token');
+  if (!token) {
+    return 'none';
+  }
+  // Out of the address bar and the history at once.
+  history.replaceState(null, '', window.location.pathname + window.location.search);
+  const expiresIn = Number(fragment.get('expires_in') ?? '28800') || 28800;
+  const state = fragment.get('state') ?? '';
+  if (state.startsWith(POPUP_STATE_PREFIX)) {
+    if (sendToOpener({ type: 'igl-signed-in', token, expiresIn, state })) {
+      closeWhenAcknowledged();
+      document.body.replaceChildren(
+        Object.assign(document.createElement('p'), {
+          className: 'container',
+          textContent: 'Signed in. You can close this window.',
+        }),
+      );
+      return 'popup-done';
+    }
+  }
+  return acceptToken(token, expiresIn, state) ? 'accepted' : 'none';
+}
+
+// ------------------------------------------------------------------ accounts
+
+const STATUS_LABELS: Record<AccountView['status'], string> = {
+  active: 'Active',
+  needs_reconnect: 'Needs reconnect',
+  disconnected: 'Disconnected',
+};
+
+function formatTime(iso: string | null): string {
+  if (!iso) {
+    return 'No message relayed yet';
+  }
+  const date = new Date(iso);
+  return `Last message relayed ${date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}`;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> = {},
+  ...children: Array<Node | string>
+): HTMLElementTagNameMap[K] {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+function avatar(account: AccountView): HTMLElement {
+  const initial = (account.username ?? account.name ?? '?').slice(0, 1).toUpperCase();
+  const fallback = el('span', { className: 'avatar avatar-empty', textContent: initial });
+  fallback.setAttribute('aria-hidden', 'true');
+  if (!account.avatarUrl) {
+    return fallback;
+  }
+  const img = el('img', {
+    className: 'avatar',
+    src: account.avatarUrl,
+    alt: '',
+    width: 40,
+    height: 40,
+  });
+  img.referrerPolicy = 'no-referrer';
+  // Instagram CDN addresses expire: fall back to the initial.
+  img.addEventListener('error', () => img.replaceWith(fallback));
+  return img;
+}
+
+function renderAccounts(accounts: AccountView[]): void {
+  const list = byId<HTMLUListElement>('accounts');
+  if (!list) {
+    return;
+  }
+  const visible = accounts.filter((a) => a.status !== 'disconnected');
+  const gone = accounts.length - visible.length;
+  list.replaceChildren(...visible.map(accountItem));
+  show(byId('accounts-empty'), visible.length === 0);
+  const note = byId('disconnected-note');
+  if (note) {
+    note.textContent =
+      gone === 0
+        ? ''
+        : `${gone} disconnected account${gone === 1 ? '' : 's'}: relaying stopped; the data is deleted after the retention delay.`;
+    show(note, gone > 0);
+  }
+}
+
+function accountItem(account: AccountView): HTMLLIElement {
+  const title = account.username
+    ? `@${account.username}`
+    : (account.name ?? account.instagramAccountId);
+  const item = el('li', { className: 'account' });
+  item.dataset.accountId = account.id;
+  item.dataset.status = account.status;
+  const badge = el('span', {
+    className: `badge badge-${account.status}`,
+    textContent: STATUS_LABELS[account.status],
+  });
+  const details = el(
+    'div',
+    { className: 'account-details' },
+    el('p', { className: 'account-title' }, el('strong', { textContent: title }), ' ', badge),
+    el('p', {
+      className: 'muted',
+      textContent: `${account.name && account.username ? `${account.name} · ` : ''}Facebook Page: ${account.pageName ?? account.pageId}`,
+    }),
+    el('p', { className: 'muted', textContent: formatTime(account.lastRelayedAt) }),
+  );
+  if (account.statusReason && account.status !== 'active') {
+    details.append(el('p', { className: 'account-reason', textContent: account.statusReason }));
+  }
+  const actions = el('div', { className: 'account-actions' });
+  if (account.status === 'needs_reconnect') {
+    const reconnect = el('button', {
+      type: 'button',
+      className: 'button',
+      textContent: 'Reconnect',
+    });
+    reconnect.dataset.action = 'reconnect';
+    reconnect.setAttribute('aria-label', `Reconnect ${title}`);
+    reconnect.addEventListener('click', () => void connect());
+    actions.append(reconnect);
+  }
+  const disconnect = el('button', {
+    type: 'button',
+    className: 'button button-secondary',
+    textContent: 'Disconnect',
+  });
+  disconnect.dataset.action = 'disconnect';
+  disconnect.setAttribute('aria-label', `Disconnect ${title}`);
+  disconnect.addEventListener('click', () => askToDisconnect(account, title, actions, disconnect));
+  actions.append(disconnect);
+  item.append(avatar(account), details, actions);
+  return item;
+}
+
+/** An inline confirmation (no modal: LiveChat's iframe may not allow them), keyboard-first. */
+function askToDisconnect(
+  account: AccountView,
+  title: string,
+  actions: HTMLElement,
+  trigger: HTMLButtonElement,
+): void {
+  const confirmBox = el('div', { className: 'confirm' });
+  confirmBox.setAttribute('role', 'group');
+  confirmBox.setAttribute('aria-label', `Confirm disconnecting ${title}`);
+  const question = el('span', {
+    textContent: `Disconnect ${title}? Its messages stop arriving at once.`,
+  });
+  const yes = el('button', {
+    type: 'button',
+    className: 'button button-danger',
+    textContent: 'Yes, disconnect',
+  });
+  yes.dataset.action = 'confirm-disconnect';
+  const no = el('button', {
+    type: 'button',
+    className: 'button button-secondary',
+    textContent: 'Cancel',
+  });
+  confirmBox.append(question, yes, no);
+  trigger.hidden = true;
+  actions.append(confirmBox);
+  yes.focus();
+  no.addEventListener('click', () => {
+    confirmBox.remove();
+    trigger.hidden = false;
+    trigger.focus();
+  });
+  yes.addEventListener('click', () => {
+    yes.disabled = true;
+    no.disabled = true;
+    void (async () => {
+      try {
+        await api('DELETE', `/api/instagram/accounts/${encodeURIComponent(account.id)}`);
+        announce(`${title} is disconnected.`);
+        await loadAccounts();
+        byId('connect')?.focus();
+      } catch (error) {
+        reportError(error);
+        yes.disabled = false;
+        no.disabled = false;
+      }
+    })();
+  });
+}
+
+async function loadAccounts(): Promise<void> {
+  const { accounts } = await api<{ accounts: AccountView[] }>('GET', '/api/instagram/accounts');
+  renderAccounts(accounts);
+}
+
+/** "Connect Instagram account" and "Reconnect": the same Facebook Login flow. */
+async function connect(): Promise<void> {
+  const popup = inFrame();
+  // A popup must open in the click itself, before any await, or browsers block it.
+  const win = popup
+    ? window.open('about:blank', 'igl-connect', 'popup,width=600,height=760')
+    : null;
+  if (popup && !win) {
+    announce(
+      'The Facebook window was blocked. Allow pop-ups for this page and try again.',
+      'error',
+    );
+    return;
+  }
+  try {
+    const { url } = await api<{ url: string }>('POST', '/api/instagram/connect', {
+      display: popup ? 'popup' : 'page',
+    });
+    if (win) {
+      win.location.href = url;
+      announce('Finish connecting in the Facebook window.');
+    } else {
+      window.location.assign(url);
+    }
+  } catch (error) {
+    win?.close();
+    reportError(error);
+  }
+}
+
+// ------------------------------------------------------------------ settings form
+
+async function loadSettings(): Promise<void> {
+  const settings = await api<SettingsView>('GET', '/api/settings');
+  const group = byId<HTMLInputElement>('group-id');
+  const humanAgent = byId<HTMLInputElement>('human-agent');
+  if (group) {
+    group.value = String(settings.livechatGroupId);
+  }
+  if (humanAgent) {
+    humanAgent.checked = settings.humanAgentEnabled;
+  }
+  show(byId('reauth-banner'), settings.status === 'needs_reauth');
+}
+
+async function saveSettings(event: SubmitEvent): Promise<void> {
+  event.preventDefault();
+  const group = byId<HTMLInputElement>('group-id');
+  const humanAgent = byId<HTMLInputElement>('human-agent');
+  const status = byId('settings-status');
+  const value = group?.value.trim() ?? '';
+  if (!/^\d{1,10}$/.test(value)) {
+    if (status) {
+      status.textContent = 'The group id is a whole number, 0 or more.';
+      status.className = 'field-status status-error';
+    }
+    group?.setAttribute('aria-invalid', 'true');
+    group?.focus();
+    return;
+  }
+  group?.removeAttribute('aria-invalid');
+  const save = byId<HTMLButtonElement>('save-settings');
+  if (save) {
+    save.disabled = true;
+  }
+  try {
+    const saved = await api<SettingsView>('PUT', '/api/settings', {
+      livechatGroupId: Number(value),
+      humanAgentEnabled: humanAgent?.checked ?? false,
+    });
+    if (group) {
+      group.value = String(saved.livechatGroupId);
+    }
+    if (status) {
+      status.textContent = 'Saved.';
+      status.className = 'field-status status-info';
+    }
+  } catch (error) {
+    if (status && !(error instanceof ApiError && error.status === 401)) {
+      status.textContent = error instanceof Error ? error.message : 'Not saved.';
+      status.className = 'field-status status-error';
+    }
+  } finally {
+    if (save) {
+      save.disabled = false;
+    }
+  }
+}
+
+// ------------------------------------------------------------------ pages
+
+async function showSettings(): Promise<void> {
+  show(byId('signin-panel'), false);
+  show(byId('loading'), true);
+  try {
+    await Promise.all([loadSettings(), loadAccounts()]);
+    show(byId('app-panel'), true);
+  } catch (error) {
+    reportError(error);
+  } finally {
+    show(byId('loading'), false);
+  }
+}
+
+function startSettingsPage(): void {
+  const returned = handleSignInReturn();
+  if (returned === 'popup-done') {
+    return;
+  }
+  const installed = new URLSearchParams(window.location.search).get('installed');
+  if (installed) {
+    const banner = byId('installed-banner');
+    if (banner) {
+      banner.textContent =
+        installed === 'again'
+          ? 'The app is installed again. Sign in with LiveChat to manage it.'
+          : 'The app is installed. Sign in with LiveChat, then connect your Instagram account.';
+      show(banner, true);
+    }
+  }
+  byId('signin')?.addEventListener('click', startSignIn);
+  byId('connect')?.addEventListener('click', () => void connect());
+  byId<HTMLFormElement>('settings-form')?.addEventListener(
+    'submit',
+    (event) => void saveSettings(event),
+  );
+  byId('signout')?.addEventListener('click', () => {
+    clearToken();
+    announce('');
+    signedOut();
+  });
+  window.addEventListener('message', (event: MessageEvent<PopupMessage>) => {
+    if (event.origin !== window.location.origin || typeof event.data !== 'object' || !event.data) {
+      return;
+    }
+    const message = event.data;
+    if (message.type === 'igl-signed-in') {
+      (event.source as Window | null)?.postMessage({ type: 'igl-ack' }, window.location.origin);
+      if (acceptToken(message.token, message.expiresIn, message.state)) {
+        void showSettings();
+      }
+    } else if (message.type === 'igl-connect-finished') {
+      (event.source as Window | null)?.postMessage({ type: 'igl-ack' }, window.location.origin);
+      announce(message.result === 'connected' ? 'Instagram account connected.' : '');
+      void loadAccounts().catch(reportError);
+    }
+  });
+  if (readToken()) {
+    void showSettings();
+  } else {
+    signedOut();
+  }
+}
+
+/** The page Facebook's callback ends on: in a popup, tell the settings page and close. */
+function startConnectResult(): void {
+  if (document.body.dataset.popup !== '1') {
+    return;
+  }
+  const result = document.body.dataset.result ?? 'unknown';
+  if (sendToOpener({ type: 'igl-connect-finished', result })) {
+    if (result === 'connected') {
+      closeWhenAcknowledged();
+    }
+    for (const link of Array.from(
+      document.querySelectorAll<HTMLAnchorElement>('#back-to-settings'),
+    )) {
+      const close = el('button', {
+        type: 'button',
+        className: 'button',
+        textContent: 'Close this window',
+      });
+      close.addEventListener('click', () => window.close());
+      link.replaceWith(close);
+    }
+  }
+}
+
+function main(): void {
+  switch (document.body.dataset.view) {
+    case 'settings':
+      startSettingsPage();
+      break;
+    case 'connect-result':
+      startConnectResult();
+      break;
+    default:
+      break;
+  }
+}
+
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', main);
+} else {
+  main();
+}

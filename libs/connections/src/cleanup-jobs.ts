@@ -1,0 +1,133 @@
+import { DeletionRequestRepository } from '@app/persistence';
+import { JobOf, JobProducer, jobIds, QueueName } from '@app/queues';
+import type { Job, JobOptions } from 'bull';
+import { createHash } from 'node:crypto';
+
+/** Message deletes are promised within this long of the delete reaching us. */
+export const MESSAGE_DELETE_PROMISE_MS = 30 * 86_400_000;
+
+function digestOf(ids: readonly string[]): string {
+  return createHash('sha256')
+    .update([...ids].sort().join(','))
+    .digest('base64url')
+    .slice(0, 16);
+}
+
+function scopeOf(installationId: string, accountIds?: readonly string[]): string {
+  return accountIds && accountIds.length > 0
+    ? `${installationId}.${digestOf(accountIds)}`
+    : installationId;
+}
+
+/**
+ * Deterministic ids of the lifecycle jobs, shared by the gateway and the cleanup worker. A purge
+ * id carries its due time: an uninstall, reinstall and second uninstall get two purge jobs, and
+ * the first one (seeing a later purge date) leaves the data to the second.
+ */
+export const cleanupJobIds = {
+  revocation: (
+    installationId: string,
+    accountIds: readonly string[] | undefined,
+    at: Date,
+  ): string => `revoke.${scopeOf(installationId, accountIds)}.${at.getTime()}`,
+  purge: (
+    installationId: string,
+    accountIds: readonly string[] | undefined,
+    purgeAt: Date,
+  ): string => `purge.${scopeOf(installationId, accountIds)}.${purgeAt.getTime()}`,
+  metaDataDeletion: (deletionRequestId: string): string => `metadel.${deletionRequestId}`,
+  /** A message delete re-run by the relay (its message landed) or by the sweep. */
+  messageDeleteRetry: (instagramAccountId: string, mid: string, tag: string): string =>
+    `${jobIds.instagramDelete(instagramAccountId, mid)}.${tag}`,
+};
+
+/**
+ * Adds a job under a deterministic id even when a finished job still holds that id (Bull would
+ * silently ignore the add): a failed or completed holder is removed first. A waiting, delayed or
+ * running holder is kept, and returned.
+ */
+export async function enqueueFresh<Q extends QueueName>(
+  producer: JobProducer,
+  queue: Q,
+  data: JobOf<Q>,
+  opts: JobOptions & { jobId: string },
+): Promise<Job<JobOf<Q>>> {
+  const existing = await producer.queue(queue).getJob(opts.jobId);
+  if (existing) {
+    const state = await existing.getState();
+    if (state !== 'failed' && state !== 'completed') {
+      return existing;
+    }
+    await existing.remove().catch(() => undefined);
+  }
+  return producer.add(queue, data, opts);
+}
+
+/** Schedules the purge of an installation (or some of its accounts) for `purgeAt`. */
+export async function schedulePurge(
+  producer: JobProducer,
+  input: {
+    installationId: string;
+    instagramAccountIds?: string[];
+    reason: JobOf<QueueName.DATA_PURGE>['reason'];
+    purgeAt: Date;
+    correlationId: string;
+  },
+): Promise<void> {
+  const ids = input.instagramAccountIds?.length ? input.instagramAccountIds : undefined;
+  await enqueueFresh(
+    producer,
+    QueueName.DATA_PURGE,
+    {
+      correlationId: input.correlationId,
+      acceptedAt: Date.now(),
+      installationId: input.installationId,
+      ...(ids ? { instagramAccountIds: ids } : {}),
+      reason: input.reason,
+    },
+    {
+      jobId: cleanupJobIds.purge(input.installationId, ids, input.purgeAt),
+      delay: Math.max(0, input.purgeAt.getTime() - Date.now()),
+    },
+  );
+}
+
+/**
+ * Relay hook, right after an Instagram message landed in LiveChat: when its author already
+ * deleted it (the delete overtook the message), queue the delete now. Also covers a deleted
+ * message that Meta delivers again. Returns whether a delete was queued.
+ */
+export async function enqueueDeleteIfRequested(
+  deletions: DeletionRequestRepository,
+  producer: JobProducer,
+  item: {
+    /** Our instagram_accounts row id. */
+    accountId: string;
+    /** Instagram's id of the business account. */
+    instagramAccountId: string;
+    igsid: string;
+    itemKey: string;
+    correlationId: string;
+  },
+): Promise<boolean> {
+  if (!item.itemKey.startsWith('m:')) {
+    return false;
+  }
+  if (!(await deletions.isMessageDeleteRequested(item.accountId, item.itemKey))) {
+    return false;
+  }
+  const mid = item.itemKey.slice(2);
+  await enqueueFresh(
+    producer,
+    QueueName.INSTAGRAM_MESSAGE_DELETE,
+    {
+      correlationId: item.correlationId,
+      acceptedAt: Date.now(),
+      instagramAccountId: item.instagramAccountId,
+      igsid: item.igsid,
+      instagramMessageId: mid,
+    },
+    { jobId: cleanupJobIds.messageDeleteRetry(item.instagramAccountId, mid, 'landed') },
+  );
+  return true;
+}
