@@ -80,4 +80,3 @@ export async function valuesWithPrefix(prefix: string): Promise<string[]> {
     redis.disconnect();
   }
 }
-

@@ -1,6 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { Metrics, withCorrelation } from '@app/platform';
-import { classifiedBackoff, ConversationOrder, DeferJobError, withPlannedDelay } from '@app/queues';
+import {
+  classifiedBackoff,
+  ConversationOrder,
+  DeferJobError,
+  RedisLock,
+  withPlannedDelay,
+} from '@app/queues';
 import { Job, Queue } from 'bull';
 import type { Redis } from 'ioredis';
 
@@ -11,6 +17,8 @@ const MAX_RATE_LIMITED = 60;
 const MAX_AUTH_WAIT_MS = 24 * 3_600_000;
 /** A job not at the head of its conversation looks again after this (or when promoted). */
 const TURN_WAIT_MS = 1_000;
+/** The conversation lease of a running item, renewed every third of it while the run lives. */
+const LEASE_MS = 15_000;
 /** A head whose job no longer exists (a crashed producer, a job removed by hand) is dropped after this. */
 const GHOST_AFTER_MS = 5_000;
 
@@ -45,6 +53,7 @@ function kindOf(error: unknown): string {
 export class OrderedJobRunner {
   private readonly logger: Logger;
   private readonly order: ConversationOrder;
+  private readonly lock: RedisLock;
 
   constructor(
     private readonly queueName: string,
@@ -55,12 +64,27 @@ export class OrderedJobRunner {
   ) {
     this.logger = new Logger(`OrderedJobRunner:${queueName}`);
     this.order = new ConversationOrder(redis, prefix);
+    this.lock = new RedisLock(redis);
   }
 
   async execute<T extends OrderedJobData>(work: OrderedWork<T>): Promise<string> {
     const jobId = String(work.job.id);
     await this.order.ensure(jobId, work.conversation, work.score);
     await this.waitForTurn(jobId, work.conversation);
+    // Bull may run a job twice at once when it wrongly thinks the first run stalled (a worker
+    // starved of CPU misses its lock renewal): one lease per conversation keeps that second run
+    // out until the first is done.
+    const leaseKey = `${this.prefix}:lease:${work.conversation}`;
+    const lease = await this.lock.acquire(leaseKey, LEASE_MS);
+    if (!lease) {
+      this.metrics.jobs.inc({ queue: this.queueName, outcome: 'deferred' });
+      throw new DeferJobError(TURN_WAIT_MS, 'another run is still working on this conversation');
+    }
+    // Renewed while the run lives, so a worker that died frees its conversation within LEASE_MS.
+    const renew = setInterval(
+      () => void this.lock.extend(leaseKey, lease, LEASE_MS).catch(() => undefined),
+      LEASE_MS / 3,
+    );
     let outcome: string;
     try {
       outcome = await withCorrelation(work.job.data.correlationId, work.run);
@@ -70,6 +94,9 @@ export class OrderedJobRunner {
         throw error;
       }
       throw await this.failure(work, error);
+    } finally {
+      clearInterval(renew);
+      await this.lock.release(leaseKey, lease);
     }
     await this.finish(jobId, work.conversation);
     this.metrics.jobs.inc({ queue: this.queueName, outcome });
