@@ -22,6 +22,11 @@ export class ConversationRepository {
     instagramAccountId: string,
     igsid: string,
   ): Promise<ConversationEntity> {
+    // Almost always it exists already: one round trip in the common case.
+    const existing = await this.rows.findOneBy({ installationId, instagramAccountId, igsid });
+    if (existing) {
+      return existing;
+    }
     await this.rows
       .createQueryBuilder()
       .insert()

@@ -103,8 +103,21 @@ export class InstagramAccountRepository {
     await this.rows.update({ installationId, id }, { status, statusReason: reason });
   }
 
+  /**
+   * "Last message relayed" for the settings page. Every message of an account would otherwise
+   * update the same row: at most one write per account every 30 s, decided by the database.
+   */
   async touchRelayed(installationId: string, id: string, at: Date): Promise<void> {
-    await this.rows.update({ installationId, id }, { lastRelayedAt: at });
+    await this.rows
+      .createQueryBuilder()
+      .update()
+      .set({ lastRelayedAt: at })
+      .where('installation_id = :installationId AND id = :id', { installationId, id })
+      .andWhere(
+        "(last_relayed_at IS NULL OR last_relayed_at < :at::timestamptz - interval '30 seconds')",
+        { at },
+      )
+      .execute();
   }
 
   private context(id: string): string {

@@ -40,9 +40,25 @@ export class MessageLinkRepository {
       .insert()
       .values({ ...key, direction: 'inbound', state: 'pending' })
       .orIgnore()
-      .returning('id')
+      .returning(['id', 'created_at'])
       .execute();
-    const created = (result.raw as unknown[]).length > 0;
+    const [inserted] = result.raw as Array<{ id: string; created_at: Date }>;
+    if (inserted) {
+      // The usual case, a new item: no second round trip to read back what we just wrote.
+      const link = Object.assign(new MessageLinkEntity(), {
+        ...key,
+        id: String(inserted.id),
+        createdAt: inserted.created_at,
+        direction: 'inbound' as const,
+        state: 'pending' as const,
+        livechatChatId: null,
+        livechatThreadId: null,
+        livechatEventId: null,
+        part: 0,
+      });
+      return { link, created: true };
+    }
+    const created = false;
     const link = await this.rows.findOneByOrFail({
       installationId: key.installationId,
       instagramAccountId: key.instagramAccountId,
