@@ -149,6 +149,15 @@ export class InboundRelayService {
     const already = created
       ? new Map<string, string>()
       : await this.eventsAlreadySent(session, conversation, job.itemKey);
+    // The window opens when the customer writes, not when LiveChat has the message: recorded
+    // first, so an agent answering the instant the chat appears is not refused.
+    if (opensMessagingWindow(item)) {
+      await this.conversations.recordInbound(
+        installation.id,
+        conversation.id,
+        new Date(item.timestamp),
+      );
+    }
     const delivered = await this.deliver(
       connected,
       conversation,
@@ -166,13 +175,6 @@ export class InboundRelayService {
       itemKey: job.itemKey,
       correlationId: job.correlationId,
     });
-    if (opensMessagingWindow(item)) {
-      await this.conversations.recordInbound(
-        installation.id,
-        conversation.id,
-        new Date(item.timestamp),
-      );
-    }
     await this.accounts.touchRelayed(installation.id, account.id, new Date());
     this.metrics.relayLatency.observe(
       { direction: 'inbound' },

@@ -43,6 +43,9 @@ interface Target {
   account: InstagramAccountEntity;
 }
 
+/** How long a webhook for an unknown chat waits for a just-started chat of ours to be recorded. */
+const UNRECORDED_CHAT_WAIT_MS = 5_000;
+
 /** How long a retry waits for the echo of an uncertain send before sending again. */
 const ECHO_WAIT_MS = 15_000;
 
@@ -94,7 +97,7 @@ export class OutboundRelayService {
     const webhook = parsed.webhook;
     switch (webhook.action) {
       case 'incoming_event': {
-        const target = await this.target(webhook.organizationId, webhook.payload.chatId);
+        const target = await this.target(webhook.organizationId, webhook.payload.chatId, job);
         if (!target) {
           return 'not-our-chat';
         }
@@ -125,12 +128,19 @@ export class OutboundRelayService {
     }
   }
 
-  private async target(organizationId: string, chatId: string): Promise<Target | undefined> {
+  private async target(
+    organizationId: string,
+    chatId: string,
+    job?: LiveChatInboundJob,
+  ): Promise<Target | undefined> {
     const installation = await this.installations.findByOrganization(organizationId);
     if (!installation || installation.status === 'uninstalled') {
       return undefined;
     }
-    const conversation = await this.conversations.findByChat(installation.id, chatId);
+    let conversation = await this.conversations.findByChat(installation.id, chatId);
+    if (!conversation && job) {
+      conversation = await this.recentChatOfOurs(installation.id, chatId, job);
+    }
     if (!conversation) {
       return undefined;
     }
@@ -139,6 +149,41 @@ export class OutboundRelayService {
       conversation.instagramAccountId,
     );
     return account ? { installation, conversation, account } : undefined;
+  }
+
+  /**
+   * A chat we started a moment ago may not be recorded yet when an agent (or a LiveChat
+   * greeting) writes into it. The webhook's presence list (additional_data
+   * chat_presence_user_ids, when configured) names its customer: ours, the chat is recorded
+   * now. Without it, a recent webhook waits a few seconds for the record before being dropped.
+   */
+  private async recentChatOfOurs(
+    installationId: string,
+    chatId: string,
+    job: LiveChatInboundJob,
+  ): Promise<ConversationEntity | null> {
+    const presence = (job.body.additional_data as { chat_presence_user_ids?: unknown } | undefined)
+      ?.chat_presence_user_ids;
+    if (Array.isArray(presence)) {
+      for (const userId of presence) {
+        if (typeof userId !== 'string') {
+          continue;
+        }
+        const conversation = await this.conversations.findByCustomer(installationId, userId);
+        if (conversation && !conversation.chatId) {
+          await this.conversations.update(installationId, conversation.id, { chatId });
+          return { ...conversation, chatId };
+        }
+        if (conversation?.chatId === chatId) {
+          return conversation;
+        }
+      }
+      return null;
+    }
+    if (Date.now() - job.acceptedAt < UNRECORDED_CHAT_WAIT_MS) {
+      throw new DeferJobError(500, 'the chat may be ours and not recorded yet');
+    }
+    return null;
   }
 
   /** Only a person's reply to the customer crosses: everything else would loop or leak. */

@@ -1,0 +1,78 @@
+/**
+ * `npm run chaos`: about 5,000 messages across 200 conversations, both directions, while a relay
+ * worker is SIGKILLed twice (and restarted), the queue's Redis (a redis-server of the run's own,
+ * on a spare loopback port) crashes and restarts once, and the emulated LiveChat and Meta answer
+ * 5% of requests 5xx, 2% 429, 1% late, and once with an expired token. Prints lost / duplicated /
+ * reordered counts and the time to drain after the last fault; exits 1 on any loss, duplicate or
+ * reorder. Bounded (≈1–2 minutes, hard cap 8); every process it starts exits by itself.
+ *
+ * Options: --small (the jest test's size), --seed=N (replay a run's plan), --no-write.
+ */
+import { join } from 'node:path';
+import { CHAOS_FULL, CHAOS_SMALL, ChaosOptions, formatChaosReport, runChaos } from './chaos-run';
+import { prepareApps } from './lib/apps';
+import { REPO_ROOT } from './lib/processes';
+import { replaceBlock } from './lib/report-file';
+
+const args = process.argv.slice(2);
+const small = args.includes('--small');
+const write = !args.includes('--no-write') && !small;
+const seedArg = args.find((a) => a.startsWith('--seed='));
+
+async function main(): Promise<number> {
+  const log = (line: string): void => {
+    process.stdout.write(`${line}\n`);
+  };
+  const plan = prepareApps(['gateway', 'relay-worker'], log);
+  log(`apps run as: ${plan.note}`);
+  const options: ChaosOptions = {
+    ...(small ? CHAOS_SMALL : CHAOS_FULL),
+    launch: plan.launch,
+    log,
+    ...(seedArg ? { seed: Number(seedArg.split('=')[1]) } : {}),
+  };
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (!interrupted) {
+      interrupted = true;
+      log('interrupted: stopping every process the run started…');
+      // The run's finally blocks stop the processes; the exit hook SIGKILLs whatever is left.
+      setTimeout(() => process.exit(130), 5_000).unref();
+    }
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const report = await runChaos(options);
+  const summary = formatChaosReport(report, options);
+  if (report.diagnostics) {
+    log(`\n${report.diagnostics}`);
+  }
+  log('');
+  log(summary);
+  if (write) {
+    const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
+    const timeline = report.timeline
+      .map((e) => `${(e.atMs / 1000).toFixed(1).padStart(6)} s  ${e.what}`)
+      .join('\n');
+    replaceBlock(
+      join(REPO_ROOT, 'docs', 'benchmarks.md'),
+      'chaos',
+      `Run of ${when} UTC, \`npm run chaos\` (${plan.note}):\n\n\`\`\`text\n${summary}\n\`\`\`\n\nTimeline:\n\n\`\`\`text\n${timeline}\n\`\`\``,
+    );
+    log('written to docs/benchmarks.md');
+  }
+  const integrity = report.lost.length + report.duplicated.length + report.reordered.length === 0;
+  return integrity && report.passed ? 0 : 1;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(
+        `chaos failed to run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exit(2);
+    },
+  );
+}

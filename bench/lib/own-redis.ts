@@ -1,0 +1,127 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { freePort } from './environment';
+import { ManagedProcess, ProcessSupervisor } from './processes';
+
+/** Fails with how to install redis-server when it is not on PATH. */
+export function requireRedisServer(): string {
+  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  if (probe.error || probe.status !== 0) {
+    throw new Error(
+      'The chaos run needs the `redis-server` binary on PATH (it starts and restarts a Redis of its own ' +
+        'on a spare loopback port, never the shared one).\n' +
+        '  Debian/Ubuntu: apt-get install redis-server     macOS: brew install redis\n' +
+        '  or put a Redis 6+ build on PATH.',
+    );
+  }
+  return probe.stdout.trim();
+}
+
+/**
+ * A redis-server of the run's own on a spare loopback port. Its queue must survive a restart for
+ * the restart to test anything: with `--appendonly no` (how docs/deploying.md says to run
+ * production Redis) a restart empties every queue, and no application can keep a promise about
+ * jobs that no longer exist. So this one runs with an append-only file fsynced on every write
+ * (`--appendonly yes --appendfsync always`), in a temporary directory removed at the end; RDB
+ * snapshots stay off (`--save ""`).
+ */
+export class OwnRedis {
+  proc?: ManagedProcess;
+  restarts = 0;
+
+  private constructor(
+    private readonly supervisor: ProcessSupervisor,
+    readonly port: number,
+    readonly dir: string,
+  ) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  static async start(supervisor: ProcessSupervisor): Promise<OwnRedis> {
+    requireRedisServer();
+    const dir = mkdtempSync(join(tmpdir(), 'igl-chaos-redis-'));
+    const redis = new OwnRedis(supervisor, await freePort(), dir);
+    try {
+      await redis.launch();
+    } catch (error) {
+      await redis.stop();
+      throw error;
+    }
+    return redis;
+  }
+
+  private async launch(): Promise<void> {
+    this.proc = this.supervisor.startGuarded('redis-server', 'redis-server', [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(this.port),
+      '--dir',
+      this.dir,
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--protected-mode',
+      'yes',
+      '--daemonize',
+      'no',
+    ]);
+    await this.waitForPing(20_000);
+  }
+
+  private async waitForPing(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const client = new Redis(this.url, {
+        lazyConnect: true,
+        connectTimeout: 500,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
+      client.on('error', () => undefined); // refused while it starts: expected
+      try {
+        await client.connect();
+        if ((await client.ping()) === 'PONG') {
+          return;
+        }
+      } catch {
+        // loading the AOF, or not listening yet
+      } finally {
+        client.disconnect();
+      }
+      if (!this.proc?.running) {
+        throw new Error(`redis-server exited during start:\n${this.proc?.tail() ?? ''}`);
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`redis-server on port ${this.port} did not answer within ${timeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** SIGKILL (a crash: no shutdown save), then start again on the same port from the AOF. */
+  async crashAndRestart(): Promise<{ downMs: number }> {
+    const started = Date.now();
+    const proc = this.proc;
+    if (proc) {
+      proc.signal('SIGUSR2'); // guard.js SIGKILLs redis-server
+      await proc.exited;
+    }
+    await this.launch();
+    this.restarts += 1;
+    return { downMs: Date.now() - started };
+  }
+
+  async stop(): Promise<void> {
+    await this.proc?.stop(5_000);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

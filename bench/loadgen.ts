@@ -1,0 +1,236 @@
+/**
+ * The load generator: runs in a process of its own (so its CPU is not the measured server's), and
+ * prints one `RESULT {json}` line. Started by bench.ts:
+ *   node -r ts-node/register/transpile-only bench/loadgen.ts '<json LoadSpec>'
+ * Modes:
+ *   saturate  autocannon, closed loop: `connections` requests always in flight for `durationS`
+ *             (or `amount` requests): the most the server can take.
+ *   paced     open loop, evenly spaced: `rate` webhooks per second for `durationS`, whatever the
+ *             answers (autocannon's own rate limit sends each second's quota in a burst, which
+ *             would measure the bursts, not the load).
+ * Every request is a signed Instagram webhook with unique message ids; `itemsPerRequest` messaging
+ * items each (1 or a batch), spread over `conversations` customers in round robin.
+ */
+import autocannon from 'autocannon';
+import { Agent, request } from 'node:http';
+import { benchText, hubSignature, instagramWebhookBody } from './lib/webhook-body';
+
+export interface LoadSpec {
+  mode: 'saturate' | 'paced';
+  url: string;
+  path: string;
+  secret: string;
+  igAccountId: string;
+  /** igsid of conversation i is `${igsidPrefix}${i}`. */
+  igsidPrefix: string;
+  conversations: number;
+  itemsPerRequest: number;
+  /** Goes into every text (`tag|conversation|seq|sentAt`) and mid. */
+  tag: string;
+  durationS: number;
+  connections?: number;
+  amount?: number;
+  rate?: number;
+}
+
+export interface LoadResult {
+  mode: LoadSpec['mode'];
+  durationS: number;
+  requests: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  items: number;
+  requestsPerS: number;
+  itemsPerS: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+}
+
+class BodyFactory {
+  private counter = 0;
+  constructor(private readonly spec: LoadSpec) {}
+
+  next(): { body: string; signature: string } {
+    const { spec } = this;
+    const n = this.counter++;
+    const now = Date.now();
+    const items = [];
+    for (let j = 0; j < spec.itemsPerRequest; j += 1) {
+      const index = n * spec.itemsPerRequest + j;
+      const conversation = index % spec.conversations;
+      const seq = Math.floor(index / spec.conversations);
+      items.push({
+        igsid: `${spec.igsidPrefix}${conversation}`,
+        mid: `${spec.tag}.${process.pid}.${index}`,
+        text: benchText(spec.tag, conversation, seq, now),
+        timestamp: now,
+      });
+    }
+    const body = instagramWebhookBody({ igAccountId: spec.igAccountId, items });
+    return { body, signature: hubSignature(body, spec.secret) };
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) {
+    return 0;
+  }
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+async function saturate(spec: LoadSpec): Promise<LoadResult> {
+  const bodies = new BodyFactory(spec);
+  const target = new URL(spec.url);
+  const result = await autocannon({
+    url: `${target.origin}`,
+    connections: spec.connections ?? 32,
+    pipelining: 1,
+    ...(spec.amount ? { amount: spec.amount } : { duration: spec.durationS }),
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST',
+        path: spec.path,
+        setupRequest: (req) => {
+          const { body, signature } = bodies.next();
+          return {
+            ...req,
+            body,
+            headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+          };
+        },
+      },
+    ],
+  });
+  const ok = result['2xx'];
+  const duration = result.duration;
+  return {
+    mode: 'saturate',
+    durationS: duration,
+    requests: result.requests.total,
+    ok,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    items: ok * spec.itemsPerRequest,
+    requestsPerS: ok / duration,
+    itemsPerS: (ok * spec.itemsPerRequest) / duration,
+    latencyMs: {
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+      mean: result.latency.average,
+    },
+  };
+}
+
+async function paced(spec: LoadSpec): Promise<LoadResult> {
+  const rate = spec.rate ?? 100;
+  const bodies = new BodyFactory(spec);
+  const target = new URL(spec.url);
+  const agent = new Agent({ keepAlive: true, maxSockets: spec.connections ?? 128 });
+  const latencies: number[] = [];
+  let ok = 0;
+  let non2xx = 0;
+  let errors = 0;
+  let sent = 0;
+  let inFlight = 0;
+  const total = Math.round(rate * spec.durationS);
+  const started = performance.now();
+
+  const send = (): void => {
+    const { body, signature } = bodies.next();
+    const t0 = performance.now();
+    inFlight += 1;
+    const req = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: 'POST',
+        path: spec.path,
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'x-hub-signature-256': signature,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          latencies.push(performance.now() - t0);
+          if (res.statusCode && res.statusCode >= 200 && res.statusCode < 300) {
+            ok += 1;
+          } else {
+            non2xx += 1;
+          }
+          inFlight -= 1;
+        });
+      },
+    );
+    req.on('error', () => {
+      errors += 1;
+      inFlight -= 1;
+    });
+    req.end(body);
+  };
+
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const elapsed = performance.now() - started;
+      const due = Math.min(total, Math.floor((elapsed * rate) / 1000) + 1);
+      while (sent < due) {
+        sent += 1;
+        send();
+      }
+      if (sent >= total) {
+        resolve();
+        return;
+      }
+      const nextAt = (sent * 1000) / rate;
+      setTimeout(tick, Math.max(0, nextAt - (performance.now() - started)));
+    };
+    tick();
+  });
+  const sendWindowS = (performance.now() - started) / 1000;
+  const deadline = performance.now() + 30_000;
+  while (inFlight > 0 && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return {
+    mode: 'paced',
+    durationS: sendWindowS,
+    requests: sent,
+    ok,
+    non2xx,
+    errors,
+    items: ok * spec.itemsPerRequest,
+    requestsPerS: sent / sendWindowS,
+    itemsPerS: (ok * spec.itemsPerRequest) / sendWindowS,
+    latencyMs: {
+      p50: percentile(latencies, 50),
+      p90: percentile(latencies, 90),
+      p99: percentile(latencies, 99),
+      max: latencies[latencies.length - 1] ?? 0,
+      mean: latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length),
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
+  const result = spec.mode === 'paced' ? await paced(spec) : await saturate(spec);
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(
+      `loadgen failed: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);
