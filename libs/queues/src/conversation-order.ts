@@ -13,9 +13,13 @@ export class ConversationOrder {
     private readonly prefix: string,
   ) {}
 
-  /** The conversation of an Instagram item: business account + customer. */
-  static instagram(instagramAccountId: string, igsid: string): string {
-    return `ig:${instagramAccountId}:${igsid}`;
+  /**
+   * The conversation of an Instagram item: business account + customer. Echoes of our own
+   * sends travel in a lane of their own: they are never shown, only remembered, so they need no
+   * place in the conversation's order and must not wait behind it.
+   */
+  static instagram(instagramAccountId: string, igsid: string, lane?: 'own-echo'): string {
+    return lane ? `ig:${instagramAccountId}:${igsid}:${lane}` : `ig:${instagramAccountId}:${igsid}`;
   }
 
   /** The conversation of a LiveChat chat webhook. */

@@ -40,7 +40,11 @@ export class InstagramInboundProcessor implements OnApplicationBootstrap {
   handle(job: Job<InstagramInboundJob>): Promise<string> {
     return this.runner.execute({
       job,
-      conversation: ConversationOrder.instagram(job.data.instagramAccountId, job.data.igsid),
+      conversation: ConversationOrder.instagram(
+        job.data.instagramAccountId,
+        job.data.igsid,
+        job.data.lane,
+      ),
       score: ConversationOrder.score(job.data.timestamp, job.data.position),
       run: () => this.relay.relay(job.data),
     });

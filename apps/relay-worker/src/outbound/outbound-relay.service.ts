@@ -14,6 +14,7 @@ import {
 } from '@app/persistence';
 import { Metrics } from '@app/platform';
 import { DeferJobError, LiveChatInboundJob } from '@app/queues';
+import { RelayWorkerEnv } from '../config/relay-worker.env';
 import { EchoEvidenceService } from '../inbound/echo-evidence.service';
 import { OutboundSendMarker } from '../inbound/outbound-send-marker';
 import {
@@ -82,6 +83,7 @@ export class OutboundRelayService {
     private readonly limiter: SendRateLimiter,
     private readonly marker: OutboundSendMarker,
     private readonly echoes: EchoEvidenceService,
+    private readonly env: RelayWorkerEnv,
     private readonly metrics: Metrics,
   ) {}
 
@@ -347,7 +349,9 @@ export class OutboundRelayService {
       });
       return true;
     }
-    if (Date.now() - link.createdAt.getTime() < ECHO_WAIT_MS) {
+    // A worker killed mid-send leaves its jobs locked for QUEUE_LOCK_DURATION_MS: the echo's job
+    // may wait that long too.
+    if (Date.now() - link.createdAt.getTime() < ECHO_WAIT_MS + this.env.QUEUE_LOCK_DURATION_MS) {
       throw new DeferJobError(
         1_000,
         'waiting for the echo of a reply that may already have reached Instagram',

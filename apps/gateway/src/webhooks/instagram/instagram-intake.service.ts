@@ -82,6 +82,7 @@ export class InstagramIntakeService {
           continue;
         }
         const itemKey = instagramItemKey(item);
+        const ownEcho = item.kind === 'echo' && item.appId === this.env.META_APP_ID;
         const data: InstagramInboundJob = {
           correlationId,
           acceptedAt,
@@ -91,6 +92,7 @@ export class InstagramIntakeService {
           timestamp: item.timestamp,
           position,
           item: item.raw,
+          ...(ownEcho ? { lane: 'own-echo' as const } : {}),
         };
         inbound.push({
           data,
@@ -104,7 +106,11 @@ export class InstagramIntakeService {
     await this.orderIndex().addAll(
       inbound.map((job) => ({
         id: job.opts.jobId,
-        conversation: ConversationOrder.instagram(job.data.instagramAccountId, job.data.igsid),
+        conversation: ConversationOrder.instagram(
+          job.data.instagramAccountId,
+          job.data.igsid,
+          job.data.lane,
+        ),
         score: ConversationOrder.score(job.data.timestamp, job.data.position),
       })),
     );
