@@ -102,19 +102,22 @@ export class InstagramIntakeService {
       }
     }
 
-    // Index first, then enqueue: a job never starts before its conversation knows of it.
-    await this.orderIndex().addAll(
-      inbound.map((job) => ({
-        id: job.opts.jobId,
-        conversation: ConversationOrder.instagram(
-          job.data.instagramAccountId,
-          job.data.igsid,
-          job.data.lane,
-        ),
-        score: ConversationOrder.score(job.data.timestamp, job.data.position),
-      })),
-    );
+    // Index, then enqueue, in one round trip: the index and the jobs go over the same Redis
+    // connection (the queue's), which runs its commands in order, so a job never starts before
+    // its conversation knows of it. (A worker also indexes its own job if it ever finds it
+    // missing.)
     await Promise.all([
+      this.orderIndex().addAll(
+        inbound.map((job) => ({
+          id: job.opts.jobId,
+          conversation: ConversationOrder.instagram(
+            job.data.instagramAccountId,
+            job.data.igsid,
+            job.data.lane,
+          ),
+          score: ConversationOrder.score(job.data.timestamp, job.data.position),
+        })),
+      ),
       this.producer.addBulk(QueueName.INSTAGRAM_INBOUND, inbound),
       this.producer.addBulk(QueueName.INSTAGRAM_MESSAGE_DELETE, deletes),
     ]);
