@@ -31,10 +31,22 @@ export class JobProducer {
   }
 
   /** One round trip for many jobs (a Meta POST can carry many messaging items). */
-  addBulk<Q extends QueueName>(name: Q, jobs: BulkJob<Q>[]): Promise<Job<JobOf<Q>>[]> {
+  async addBulk<Q extends QueueName>(name: Q, jobs: BulkJob<Q>[]): Promise<Job<JobOf<Q>>[]> {
     if (jobs.length === 0) {
-      return Promise.resolve([]);
+      return [];
     }
-    return this.queue(name).addBulk(jobs);
+    const added = await this.queue(name).addBulk(jobs);
+    // Bull's addBulk ignores errors inside its MULTI (e.g. NOSCRIPT right after a Redis restart)
+    // and resolves with jobs that were never created. Acknowledging those would lose them: fail,
+    // so the webhook is answered 5xx and redelivered.
+    if (
+      added.length !== jobs.length ||
+      added.some((job) => job.id === undefined || job.id === null)
+    ) {
+      throw new Error(
+        `queue ${name}: ${jobs.length - added.filter((j) => j.id !== undefined && j.id !== null).length} job(s) were not created`,
+      );
+    }
+    return added;
   }
 }
