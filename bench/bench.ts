@@ -28,6 +28,7 @@ import {
   fixed,
   machineInfo,
   MachineInfo,
+  sourceVersion,
   MachineLoad,
   mb,
   percentile,
@@ -192,6 +193,7 @@ interface MemoryRow {
 interface Results {
   machine: MachineInfo;
   launch: string;
+  version: string;
   saturation: SaturationRow[];
   accessLog?: LoadResult;
   capped?: LoadResult;
@@ -222,8 +224,11 @@ function slopePerSecond(points: Array<[number, number]>): number {
   return den === 0 ? 0 : (num / den) * 1000;
 }
 
+let supervisorOfRun: ProcessSupervisor | undefined;
+
 async function main(): Promise<void> {
-  const supervisor = new ProcessSupervisor(RUN_LIMIT_MS + 60_000).handleSignals();
+  const supervisor = new ProcessSupervisor(RUN_LIMIT_MS + 60_000);
+  supervisorOfRun = supervisor;
   const prefix = newPrefix('bench');
   const baselinePrefix = `${prefix}base`;
   const profileDir = mkdtempSync(join(tmpdir(), 'igl-bench-prof-'));
@@ -237,9 +242,31 @@ async function main(): Promise<void> {
   );
   const limit = setTimeout(() => {
     log(`time limit (${RUN_LIMIT_MS / 60_000} min) reached: stopping`);
-    void supervisor.stopAll(2_000).finally(() => process.exit(2));
+    void supervisor
+      .stopAll(2_000)
+      .then(() => cleanup())
+      .finally(() => process.exit(2));
   }, RUN_LIMIT_MS);
   limit.unref();
+  // Everything the run leaves behind goes here: on completion, on failure, and on SIGINT/SIGTERM.
+  let cleaning: Promise<void> | undefined;
+  const cleanup = (): Promise<void> =>
+    (cleaning ??= (async (): Promise<void> => {
+      rss.stop();
+      await depth?.close().catch(() => undefined);
+      await stack
+        ?.close()
+        .catch((error: unknown) =>
+          log(`cleanup: ${error instanceof Error ? error.message : String(error)}`),
+        );
+      await supervisor.stopAll(5_000);
+      await deleteKeysWithPrefix(SHARED_REDIS_URL, prefix).catch(() => 0);
+      await deleteKeysWithPrefix(SHARED_REDIS_URL, baselinePrefix).catch(() => 0);
+      rmSync(profileDir, { recursive: true, force: true });
+      supervisor.dispose();
+      clearTimeout(limit);
+    })());
+  supervisor.handleSignals(cleanup);
 
   try {
     log(`npm run bench${QUICK ? ' --quick' : ''}: preparing`);
@@ -830,6 +857,7 @@ async function main(): Promise<void> {
     const results: Results = {
       machine,
       launch: plan.note,
+      version: sourceVersion(REPO_ROOT),
       saturation,
       accessLog,
       e2e,
@@ -853,19 +881,7 @@ async function main(): Promise<void> {
       log('written to docs/benchmarks.md');
     }
   } finally {
-    rss.stop();
-    await depth?.close().catch(() => undefined);
-    await stack
-      ?.close()
-      .catch((error: unknown) =>
-        log(`cleanup: ${error instanceof Error ? error.message : String(error)}`),
-      );
-    await supervisor.stopAll(5_000);
-    await deleteKeysWithPrefix(SHARED_REDIS_URL, prefix).catch(() => 0);
-    await deleteKeysWithPrefix(SHARED_REDIS_URL, baselinePrefix).catch(() => 0);
-    rmSync(profileDir, { recursive: true, force: true });
-    supervisor.dispose();
-    clearTimeout(limit);
+    await cleanup();
   }
 }
 
@@ -904,7 +920,7 @@ function render(r: Results): string {
   lines.push(
     `| versions | Node ${r.machine.node}, ${r.machine.postgres}, Redis ${r.machine.redis} |`,
   );
-  lines.push(`| apps | ${r.launch} |`);
+  lines.push(`| apps | ${r.launch}, commit ${r.version} |`);
   lines.push(
     `| other load | processes not of this run used ${pct(r.foreignOverall.share)} of the machine during the run (load average ${r.foreignOverall.loadStart.toFixed(1)} at the start, ${r.foreignOverall.loadEnd.toFixed(1)} at the end) |`,
   );
@@ -1049,6 +1065,9 @@ function render(r: Results): string {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
+    if (supervisorOfRun?.interrupted) {
+      process.exit(130);
+    }
     process.stderr.write(
       `\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );

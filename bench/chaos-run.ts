@@ -11,7 +11,7 @@ import { jobIds, QueueName } from '@app/queues';
 import Redis from 'ioredis';
 import { AppLaunch } from './lib/apps';
 import { FaultCounts, FaultMix, RandomFaults, redeliverFailedEchoes } from './lib/emulators';
-import { withDatabase } from './lib/environment';
+import { freePort, withDatabase } from './lib/environment';
 import { QueueDepth, sleep } from './lib/measure';
 import { OwnRedis } from './lib/own-redis';
 import { ManagedProcess, ProcessSupervisor } from './lib/processes';
@@ -30,6 +30,11 @@ export interface ChaosOptions {
   kills: number;
   redisRestarts: number;
   /**
+   * Megabytes of unrelated data in the Redis, so that its restart spends a moment loading (as a
+   * production Redis does; clients get LOADING meanwhile) instead of coming back empty at once.
+   */
+  redisDatasetMb: number;
+  /**
    * Crash Redis while the killed worker is down (the queue then holds the messages that arrived
    * meanwhile, and the crash must keep them); otherwise at 45–60% of the traffic.
    */
@@ -43,6 +48,8 @@ export interface ChaosOptions {
   maxRunMs: number;
   seed?: number;
   log?: (line: string) => void;
+  /** Stops the run early (SIGINT): traffic and waits end, then everything is cleaned up. */
+  abort?: AbortSignal;
 }
 
 export interface Finding {
@@ -94,6 +101,7 @@ export const CHAOS_FULL: Omit<ChaosOptions, 'launch'> = {
   workers: 2,
   kills: 2,
   redisRestarts: 1,
+  redisDatasetMb: 64,
   expiredTokens: 1,
   faults: { serverError: 0.05, rateLimited: 0.02, spike: 0.01, spikeMs: [300, 1500] },
   drainTimeoutMs: 120_000,
@@ -142,6 +150,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const random = prng(seed);
   const started = Date.now();
   const since = (): number => Date.now() - started;
+  const aborted = (): boolean => options.abort?.aborted === true;
   const timeline: ChaosEvent[] = [];
   const note = (what: string): void => {
     timeline.push({ atMs: since(), what });
@@ -154,6 +163,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let depth: QueueDepth | undefined;
   const faults = new RandomFaults(options.faults, random);
   let echoRedelivery: { stop(): void; redelivered(): number } | undefined;
+  let watchingChats = false;
   let kills = 0;
   const tracks = new Map<string, Track>();
   const track = (c: number, d: Direction): Track => {
@@ -172,7 +182,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
   try {
     redis = await OwnRedis.start(supervisor);
-    note(`own redis-server on ${redis.url} (AOF, appendfsync always, in ${redis.dir})`);
+    await redis.pad(options.redisDatasetMb);
+    note(
+      `own redis-server on ${redis.url} (AOF, appendfsync always, in ${redis.dir}; ${options.redisDatasetMb} MB of other data)`,
+    );
     stack = await Stack.start({
       supervisor,
       launch: options.launch,
@@ -241,8 +254,38 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const notable =
       /item failed for good|dropped an order entry|give-up hook failed|unknown account dropped/;
     const workerNotes: string[][] = [];
+    // Job outcomes by queue (the workers' /metrics), summed over every worker, killed ones included.
+    const outcomes = new Map<string, number>();
+    const metricsPort = new Map<ManagedProcess, number>();
+    const scrape = async (
+      url: string,
+      into: Map<string, number>,
+      pattern: RegExp,
+    ): Promise<void> => {
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+        for (const line of (await res.text()).split('\n')) {
+          const m = pattern.exec(line);
+          if (m) {
+            into.set(m[1], (into.get(m[1]) ?? 0) + Number(m[2]));
+          }
+        }
+      } catch {
+        // a worker that cannot answer contributes nothing
+      }
+    };
+    const jobOutcome = /^igl_jobs_total\{([^}]*)\} (\d+(?:\.\d+)?)$/;
+    const scrapeWorker = async (worker: ManagedProcess): Promise<void> => {
+      const port = metricsPort.get(worker);
+      if (port) {
+        await scrape(`http://127.0.0.1:${port}/metrics`, outcomes, jobOutcome);
+        metricsPort.delete(worker);
+      }
+    };
     const startWorker = async (): Promise<ManagedProcess> => {
-      const worker = await s.startWorker();
+      const port = await freePort();
+      const worker = await s.startWorker({ METRICS_PORT: String(port) });
+      metricsPort.set(worker, port);
       workerNotes.push(worker.watch(notable));
       return worker;
     };
@@ -286,7 +329,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       let delivery = await meta.sendBatch([{ igAccountId: ig, items: [item] }]);
       const answers = [delivery.status ?? delivery.error ?? '?'];
       for (let attempt = 1; delivery.status !== 200; attempt += 1) {
-        if (Date.now() > trafficDeadline) {
+        if (Date.now() > trafficDeadline || aborted()) {
           return false;
         }
         await sleep(Math.min(2_000, 100 * attempt));
@@ -307,7 +350,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         if (chatOf.has(c)) {
           break;
         }
-        if (Date.now() > trafficDeadline) {
+        if (Date.now() > trafficDeadline || aborted()) {
           return false;
         }
         await sleep(50);
@@ -315,15 +358,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const result = await livechat.agentSendsMessage(chatOf.get(c)!, {
         text: benchText('out', c, seq, Date.now()),
       });
+      const sentAt = since();
       let ok = result.deliveries.some((d) => d.status === 200);
       const first = result.deliveries[0];
       for (let attempt = 1; !ok && first; attempt += 1) {
-        if (Date.now() > trafficDeadline) {
+        if (Date.now() > trafficDeadline || aborted()) {
           return false;
         }
         await sleep(Math.min(2_000, 100 * attempt));
         const [again] = await livechat.deliverWebhook(first.body, first.url);
         ok = again?.status === 200;
+      }
+      if (ok) {
+        track(c, 'outbound').acceptance.set(
+          seq,
+          `accepted ${(sentAt / 1000).toFixed(1)}–${(since() / 1000).toFixed(1)} s`,
+        );
       }
       return ok;
     };
@@ -357,8 +407,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     };
     const monkey = (async () => {
       for (const step of plan) {
-        while (!trafficDone && issued / total < step.at) {
+        while (!trafficDone && !aborted() && issued / total < step.at) {
           await sleep(20);
+        }
+        if (aborted()) {
+          return;
         }
         if (step.kind === 'kill') {
           const victim = s.workers[0];
@@ -375,6 +428,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           note(
             `SIGKILL ${victim.name} (pid ${victim.pid}) at ${((100 * issued) / total).toFixed(0)}% of the traffic${before ? ` (jobs active ${before.active}, waiting ${before.waiting}, delayed ${before.delayed})` : ''}`,
           );
+          await scrapeWorker(victim);
           await s.stopWorker(victim, 'SIGKILL');
           kills += 1;
           if (options.redisCrashWhileWorkerDown && redis.restarts < options.redisRestarts) {
@@ -406,9 +460,34 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       `traffic: ${total} messages over ${options.conversations} conversations at ${options.rate}/s, faults ${(options.faults.serverError * 100).toFixed(0)}% 5xx, ${(options.faults.rateLimited * 100).toFixed(0)}% 429, ${(options.faults.spike * 100).toFixed(0)}% spikes of ${options.faults.spikeMs.join('–')} ms (seed ${seed})`,
     );
     const trafficStarted = Date.now();
+    // How each conversation's recorded chat evolves (when it is first known, whether it ever
+    // changes): sampled from Postgres, for the diagnosis of replies dropped as "not our chat".
+    const chatHistory = new Map<string, string[]>();
+    watchingChats = true;
+    const chatWatcher = withDatabase(s.db.url, async (ds) => {
+      while (watchingChats) {
+        const rows = await ds
+          .query<Array<{ igsid: string; chat_id: string | null }>>(
+            'SELECT igsid, chat_id FROM conversations',
+          )
+          .catch(() => []);
+        for (const row of rows) {
+          const history = chatHistory.get(row.igsid) ?? [];
+          const value = row.chat_id ?? 'null';
+          if (history.length === 0 || !history[history.length - 1].endsWith(` ${value}`)) {
+            history.push(`${(since() / 1000).toFixed(1)} s ${value}`);
+            chatHistory.set(row.igsid, history);
+          }
+        }
+        await sleep(200);
+      }
+    }).catch(() => undefined);
     await Promise.all(
       scripts.map(async (script, c) => {
         for (const [seq, direction] of script.entries()) {
+          if (aborted()) {
+            return;
+          }
           await pace();
           issued += 1;
           const accepted =
@@ -441,7 +520,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     let queueLeft = await depth.depth();
     let quietSince = Date.now();
     let lastCount = arrivedUnique();
-    while (Date.now() < drainDeadline) {
+    while (Date.now() < drainDeadline && !aborted()) {
       const count = arrivedUnique();
       if (count >= expected()) {
         break;
@@ -466,11 +545,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // Late duplicates would come from jobs still queued: wait (bounded) until the queues are empty.
     queueLeft = await depth.depth();
     const settleDeadline = Date.now() + 15_000;
-    while (queueLeft > 0 && Date.now() < settleDeadline) {
+    while (queueLeft > 0 && Date.now() < settleDeadline && !aborted()) {
       await sleep(100);
       queueLeft = await depth.depth();
     }
     clearInterval(trim);
+    watchingChats = false;
+    await chatWatcher;
 
     // ------------------------------------------------------------ verdict
     const lost: Finding[] = [];
@@ -551,7 +632,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const missing = [...lost, ...duplicated]
           .filter((f) => f.conversation === c)
           .map((f) => `${f.direction}#${f.seq}${f.detail ? ` (${f.detail})` : ''}`);
-        return `c${c}: ${missing.join(', ')}; replies went to chat ${chatOf.get(c) ?? '-'}; our row: chat ${row?.chat_id ?? 'null'}, customer ${row?.livechat_customer_id ?? 'null'}, last inbound ${row?.last_inbound_at ? new Date(row.last_inbound_at).toISOString() : 'null'}; the customer's chats in LiveChat: ${chats.join(', ') || '-'}`;
+        const history = (chatHistory.get(igsidOf(c)) ?? []).join(' → ');
+        const replies = tracks.get(`outbound:${c}`)?.acceptance;
+        const replyTimes = replies
+          ? [...replies.entries()]
+              .filter(([seq]) => lost.some((f) => f.conversation === c && f.seq === seq))
+              .map(([seq, how]) => `#${seq} ${how}`)
+              .join('; ')
+          : '';
+        return `c${c}: ${missing.join(', ')}; recorded chat over time: ${history || '-'}; lost replies: ${replyTimes || '-'}; replies went to chat ${chatOf.get(c) ?? '-'}; our row: chat ${row?.chat_id ?? 'null'}, customer ${row?.livechat_customer_id ?? 'null'}, last inbound ${row?.last_inbound_at ? new Date(row.last_inbound_at).toISOString() : 'null'}; the customer's chats in LiveChat: ${chats.join(', ') || '-'}`;
       });
       // Each lost DM: its link row (did the relay claim or finish it?) and its job and order
       // entry in Redis (was it still queued?).
@@ -585,7 +674,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           client.disconnect();
         }
       }
+      for (const worker of s.workers) {
+        await scrapeWorker(worker);
+      }
+      const intake = new Map<string, number>();
+      await scrape(
+        `${s.gatewayUrl}/metrics`,
+        intake,
+        /^igl_webhooks_received_total\{([^}]*)\} (\d+(?:\.\d+)?)$/,
+      );
       diagnostics = [
+        '--- job outcomes (relay workers, killed ones counted up to their kill)',
+        ...[...outcomes.entries()].map(([labels, n]) => `${labels}: ${n}`),
+        '--- webhooks received by the gateway',
+        ...[...intake.entries()].map(([labels, n]) => `${labels}: ${n}`),
         '--- conversations with lost or duplicated messages',
         ...lines,
         ...dmLines,
@@ -642,6 +744,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     };
   } finally {
     faults.enabled = false;
+    watchingChats = false;
     echoRedelivery?.stop();
     await depth?.close().catch(() => undefined);
     await stack?.close().catch((error: unknown) => log(`cleanup: ${String(error)}`));

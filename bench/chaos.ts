@@ -11,6 +11,7 @@
 import { join } from 'node:path';
 import { CHAOS_FULL, CHAOS_SMALL, ChaosOptions, formatChaosReport, runChaos } from './chaos-run';
 import { prepareApps } from './lib/apps';
+import { sourceVersion } from './lib/measure';
 import { REPO_ROOT } from './lib/processes';
 import { replaceBlock } from './lib/report-file';
 
@@ -25,24 +26,30 @@ async function main(): Promise<number> {
   };
   const plan = prepareApps(['gateway', 'relay-worker'], log);
   log(`apps run as: ${plan.note}`);
+  // SIGINT/SIGTERM: the run stops its traffic and waits, then cleans up (processes, database,
+  // its redis-server and directory) as on completion; at worst the process exits after 30 s.
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    if (!controller.signal.aborted) {
+      log('interrupted: stopping the run and everything it started…');
+      controller.abort();
+      setTimeout(() => process.exit(130), 30_000).unref();
+    }
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const options: ChaosOptions = {
     ...(small ? CHAOS_SMALL : CHAOS_FULL),
     launch: plan.launch,
     log,
     ...(seedArg ? { seed: Number(seedArg.split('=')[1]) } : {}),
+    abort: controller.signal,
   };
-  let interrupted = false;
-  const onSignal = (): void => {
-    if (!interrupted) {
-      interrupted = true;
-      log('interrupted: stopping every process the run started…');
-      // The run's finally blocks stop the processes; the exit hook SIGKILLs whatever is left.
-      setTimeout(() => process.exit(130), 5_000).unref();
-    }
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   const report = await runChaos(options);
+  if (controller.signal.aborted) {
+    log('interrupted: nothing checked');
+    return 130;
+  }
   const summary = formatChaosReport(report, options);
   if (report.diagnostics) {
     log(`\n${report.diagnostics}`);
@@ -57,7 +64,7 @@ async function main(): Promise<number> {
     replaceBlock(
       join(REPO_ROOT, 'docs', 'benchmarks.md'),
       'chaos',
-      `Run of ${when} UTC, \`npm run chaos\` (${plan.note}):\n\n\`\`\`text\n${summary}\n\`\`\`\n\nTimeline:\n\n\`\`\`text\n${timeline}\n\`\`\``,
+      `Run of ${when} UTC, \`npm run chaos\` (${plan.note}, commit ${sourceVersion(REPO_ROOT)}):\n\n\`\`\`text\n${summary}\n\`\`\`\n\nTimeline:\n\n\`\`\`text\n${timeline}\n\`\`\``,
     );
     log('written to docs/benchmarks.md');
   }

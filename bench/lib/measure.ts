@@ -266,3 +266,20 @@ export class MachineLoad {
     return { busy, ours, foreign: Math.max(0, busy - ours), load1: loadavg()[0] };
   }
 }
+
+/** The commit the apps were built from, and whether apps/ or libs/ differ from it. */
+export function sourceVersion(cwd: string): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd,
+      encoding: 'utf8',
+    }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'apps', 'libs'], {
+      cwd,
+      encoding: 'utf8',
+    }).trim();
+    return dirty ? `${head} + uncommitted changes in apps/ or libs/` : head;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}

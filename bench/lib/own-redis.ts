@@ -107,6 +107,26 @@ export class OwnRedis {
     }
   }
 
+  /**
+   * Unrelated data (`pad:*` keys, outside the apps' prefix) so that a restart spends a moment
+   * loading its AOF, as a production Redis holding data does: meanwhile clients get `LOADING`.
+   */
+  async pad(megabytes: number): Promise<void> {
+    const client = new Redis(this.url, { maxRetriesPerRequest: 3 });
+    try {
+      const value = 'x'.repeat(1024);
+      for (let batch = 0; batch < megabytes; batch += 1) {
+        const pipeline = client.pipeline();
+        for (let i = 0; i < 1024; i += 1) {
+          pipeline.set(`pad:${batch}:${i}`, value);
+        }
+        await pipeline.exec();
+      }
+    } finally {
+      client.disconnect();
+    }
+  }
+
   /** SIGKILL (a crash: no shutdown save), then start again on the same port from the AOF. */
   async crashAndRestart(): Promise<{ downMs: number }> {
     const started = Date.now();

@@ -196,16 +196,29 @@ export class ProcessSupervisor {
       p.signal('SIGKILL');
     }
   };
+  private cleanup?: () => Promise<void>;
+  /** Set once SIGINT/SIGTERM arrived (the run then fails on purpose: not an error to report). */
+  interrupted = false;
   private readonly onSignal = (signal: NodeJS.Signals): void => {
+    this.interrupted = true;
     process.stderr.write(`\n${signal}: stopping every process this run started…\n`);
-    void this.stopAll(2_000).finally(() => process.exit(130));
+    // Bounded: whatever happens, the process exits within 30 s.
+    setTimeout(() => process.exit(130), 30_000).unref();
+    void this.stopAll(2_000)
+      .then(() => this.cleanup?.())
+      .catch(() => undefined)
+      .finally(() => process.exit(130));
   };
   private handlersInstalled = false;
 
   constructor(private readonly defaultLifetimeMs = 15 * 60_000) {}
 
-  /** Installs SIGINT/SIGTERM handlers (for CLI runs; jest manages its own signals). */
-  handleSignals(): this {
+  /**
+   * Installs SIGINT/SIGTERM handlers (for CLI runs; jest manages its own signals): stop every
+   * process, run `cleanup` (drop the database, delete keys and temporary files), exit 130.
+   */
+  handleSignals(cleanup?: () => Promise<void>): this {
+    this.cleanup = cleanup;
     if (!this.handlersInstalled) {
       this.handlersInstalled = true;
       process.once('SIGINT', this.onSignal);

@@ -99,8 +99,10 @@ export class Stack {
         url: `${stack.gatewayUrl}/webhooks/livechat`,
         action: 'incoming_event',
         secretKey: LIVECHAT_WEBHOOK_SECRET,
-        // As the app is registered in the Developer Console: agents' events only.
+        // As docs/marketplace-and-meta-setup.md registers it: agents' events only, with the
+        // chat's presence list (lets the relay recognise a chat it started a moment ago).
         filters: { authorType: 'agent' },
+        additionalData: ['chat_presence_user_ids'],
         organizationId: stack.business.org.organizationId,
       });
       return stack;
