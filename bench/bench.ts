@@ -6,7 +6,8 @@
  * prints them.
  *
  * Options: --quick (shorter phases, for trying it out), --no-write (print only),
- *          --no-profile (skip the --cpu-prof phase).
+ *          --no-profile (skip the --cpu-prof phase), --gateway-only (the saturation runs only,
+ *          printed: for trying a gateway change against the baseline).
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,6 +47,7 @@ const argv = new Set(process.argv.slice(2));
 const QUICK = argv.has('--quick');
 const WRITE = !argv.has('--no-write');
 const PROFILE = !argv.has('--no-profile');
+const GATEWAY_ONLY = argv.has('--gateway-only');
 
 const P = {
   saturationS: QUICK ? 4 : 10,
@@ -450,6 +452,37 @@ async function main(): Promise<void> {
     }
     const baselinePeak = rss.peak('baseline');
     await baseline.stop();
+    if (GATEWAY_ONLY) {
+      for (const row of saturation) {
+        log(
+          `${row.label}: gateway ${ratio(row.gateway.itemsPerS, row.baseline.itemsPerS)} of the baseline's throughput, p99 ${ratio(row.gateway.latencyMs.p99, row.baseline.latencyMs.p99)}; gateway peak RSS ${mb(rss.peak('gateway'))}`,
+        );
+      }
+      if (PROFILE) {
+        await s.stopGateway();
+        await s.startGateway({}, profileDir);
+        await runLoad({
+          mode: 'saturate',
+          url: s.gatewayUrl,
+          conversations: P.conversations,
+          itemsPerRequest: 1,
+          tag: 'profgw',
+          durationS: 8,
+          connections: P.connections,
+        });
+        await s.stopGateway();
+        const summary = summarizeProfile(join(profileDir, 'gateway.cpuprofile'), 40);
+        log(
+          `gateway profile: busy ${fixed(summary.busyMs)} ms; ${summary.byOrigin.map((o) => `${o.origin} ${pct(o.share)}`).join(', ')}`,
+        );
+        for (const f of summary.top) {
+          log(
+            `  ${fixed(f.selfMs).padStart(6)} ms ${pct(f.share).padStart(4)} ${f.name} ${f.where}`,
+          );
+        }
+      }
+      return;
+    }
 
     let accessLog: LoadResult | undefined;
     if (!QUICK) {

@@ -95,6 +95,7 @@ export function appEnv(
   return {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
     DATABASE_URL: input.databaseUrl,
     REDIS_URL: input.redisUrl,
     REDIS_KEY_PREFIX: input.redisPrefix,

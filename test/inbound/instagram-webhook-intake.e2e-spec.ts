@@ -132,6 +132,28 @@ describe('gateway: POST/GET /webhooks/instagram (no worker: what gets queued)', 
     expect(await deletes.getWaitingCount()).toBe(1);
   });
 
+  it('never answers 200 for jobs it did not create: right after Redis lost its scripts (a restart), a 200 means every job and order entry exists', async () => {
+    const ig = biz.meta.igAccount.id;
+    const items = Array.from({ length: 10 }, (_, i) =>
+      world.meta.build.message({ igAccountId: ig, igsid: `flush-${i % 3}`, text: `m${i}` }),
+    );
+    // A restarted Redis has no scripts loaded while the gateway's client still thinks it has.
+    await inbound.client.script('FLUSH');
+    let delivery = await world.meta.sendBatch([{ igAccountId: ig, items }]);
+    for (let attempt = 0; delivery.status !== 200 && attempt < 3; attempt += 1) {
+      expect(delivery.status).toBeGreaterThanOrEqual(500);
+      delivery = await world.meta.redeliver(delivery); // what Meta does with a 5xx
+    }
+    expect(delivery.status).toBe(200);
+    const jobs = await inbound.getWaiting();
+    expect(jobs).toHaveLength(10);
+    const prefix = world.gateway.env.REDIS_KEY_PREFIX;
+    for (const job of jobs) {
+      const key = `${prefix}:order:ig:${ig}:${job.data.igsid}`;
+      expect(await inbound.client.zscore(key, String(job.id))).not.toBeNull();
+    }
+  });
+
   it('counts what it received on /metrics', async () => {
     const text = await (await fetch(`${world.gateway.url}/metrics`)).text();
     expect(text).toMatch(

@@ -7,6 +7,7 @@ export function baseTestEnv(
 ): Record<string, string> {
   const env: Record<string, string | undefined> = {
     LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
     DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
     REDIS_URL: TEST_REDIS_URL,
     REDIS_KEY_PREFIX: `t${randomBytes(5).toString('hex')}`,

@@ -56,7 +56,7 @@ export class World {
     } = {},
   ): Promise<World> {
     const world = new World();
-    world.logs = options.logs ?? false;
+    world.logs = options.logs ?? process.env.TEST_LOGS === '1';
     world.livechat = await startLiveChatEmulator({ autoApprove: true });
     world.meta = await startMetaEmulator({
       appId: '1234567890',

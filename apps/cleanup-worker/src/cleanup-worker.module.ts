@@ -46,6 +46,7 @@ export class CleanupWorkerModule {
         RetentionModule,
         WorkerObservabilityModule.forRoot({
           port: env.METRICS_PORT,
+          host: env.HOST,
           queues: CLEANUP_WORKER_QUEUES,
         }),
       ],

@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { JsonLogger } from '@app/platform';
+import { JsonLogger, levelsFrom } from '@app/platform';
 import { LoggerService } from '@nestjs/common';
 import { GatewayEnv } from './config/gateway.env';
 import { GatewayModule } from './gateway.module';
@@ -35,7 +35,9 @@ export async function createGateway(
     },
   );
   const fastify = app.getHttpAdapter().getInstance();
-  installHttpHooks(fastify);
+  installHttpHooks(fastify, {
+    accessLog: options.logger !== false && levelsFrom(env.LOG_LEVEL).includes('log'),
+  });
   await mountBullBoard(app, fastify, env);
   return app;
 }

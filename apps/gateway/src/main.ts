@@ -19,8 +19,8 @@ async function main(): Promise<void> {
   const logger = new JsonLogger('gateway', env.LOG_LEVEL);
   const app = await createGateway(env, { logger });
   closeOnSignals(app, logger);
-  await app.listen(env.PORT, '0.0.0.0');
-  logger.log({ msg: 'gateway listening', port: env.PORT });
+  await app.listen(env.PORT, env.HOST);
+  logger.log({ msg: 'gateway listening', host: env.HOST, port: env.PORT });
 }
 
 main().catch((error: unknown) => {

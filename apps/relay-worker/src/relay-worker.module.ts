@@ -37,7 +37,11 @@ export class RelayWorkerModule {
         ...platformModules(env, { app: 'relay-worker', metrics, queues: RELAY_WORKER_QUEUES }),
         InboundModule,
         OutboundModule,
-        WorkerObservabilityModule.forRoot({ port: env.METRICS_PORT, queues: RELAY_WORKER_QUEUES }),
+        WorkerObservabilityModule.forRoot({
+          port: env.METRICS_PORT,
+          host: env.HOST,
+          queues: RELAY_WORKER_QUEUES,
+        }),
       ],
     };
   }

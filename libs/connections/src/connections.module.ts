@@ -21,7 +21,13 @@ export class ConnectionsModule implements OnApplicationShutdown {
         {
           provide: CONNECTIONS_REDIS,
           useFactory: () =>
-            new Redis(options.redisUrl, { maxRetriesPerRequest: 3, connectionName: 'connections' }),
+            new Redis(options.redisUrl, {
+              maxRetriesPerRequest: 3,
+              connectionName: 'connections',
+              // The concurrent jobs' lookups, leases and order steps share one socket write per
+              // tick. Order per connection is kept.
+              enableAutoPipelining: true,
+            }),
         },
         LiveChatCredentialsService,
         InstagramAccountDirectory,

@@ -16,6 +16,8 @@ import { CONNECTIONS_REDIS } from './connections-redis.provider';
 import { QueueMetricsService } from './queue-metrics.service';
 
 export interface WorkerObservabilityOptions {
+  /** Listen address (HOST); all interfaces when absent. */
+  host?: string;
   /** -1: off; 0: any free port. */
   port: number;
   queues: readonly QueueName[];
@@ -46,6 +48,7 @@ export class WorkerMetricsListener implements OnApplicationBootstrap, OnApplicat
     }
     this.server = await startMetricsServer({
       port: this.options.port,
+      host: this.options.host,
       metrics: this.metrics,
       beforeScrape: () => this.queueMetrics.refresh(this.options.queues),
       readiness: async () => {

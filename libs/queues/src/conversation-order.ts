@@ -1,4 +1,32 @@
 import type { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+
+export type OrderEntry =
+  | { status: 'head'; lease: string }
+  | { status: 'busy' }
+  | { status: 'waiting'; head: string | undefined };
+
+/** KEYS: order, lease. ARGV: job id, score, lease token, lease ms. → {1} head, {2} busy, {0, head}. */
+const ENTER = `
+redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])
+local head = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
+if head ~= ARGV[1] then return {0, head} end
+if redis.call('SET', KEYS[2], ARGV[3], 'NX', 'PX', ARGV[4]) then return {1} end
+return {2}`;
+
+/** KEYS: order, lease, Bull's delayed set. ARGV: job id, lease token, remove (1/0). → next if delayed. */
+const LEAVE = `
+if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
+if ARGV[3] ~= '1' then return false end
+redis.call('ZREM', KEYS[1], ARGV[1])
+local head = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
+if head and redis.call('ZSCORE', KEYS[3], head) then return head end
+return false`;
+
+interface OrderScripts {
+  iglOrderEnter(...args: string[]): Promise<[number, string | undefined]>;
+  iglOrderLeave(...args: string[]): Promise<string | null>;
+}
 
 /**
  * Per-conversation order: a sorted set per conversation (an Instagram user and a business
@@ -36,42 +64,81 @@ export class ConversationOrder {
     return timestamp * 1000 + (position % 1000);
   }
 
-  /** Producer: index a batch of jobs (one round trip). Idempotent for redeliveries. */
+  /**
+   * Producer: index a batch of jobs. Issued at once, before the jobs are added on the same
+   * connection, so Redis applies the index first; with auto-pipelining it is one write. NX: a
+   * redelivery keeps the first score, so it cannot move an item within its conversation.
+   */
   async addAll(jobs: Array<{ id: string; conversation: string; score: number }>): Promise<void> {
-    if (jobs.length === 0) {
-      return;
+    await Promise.all(
+      jobs.map((job) => this.redis.zadd(this.key(job.conversation), 'NX', job.score, job.id)),
+    );
+  }
+
+  /** The conversation's lease: held by the one run working on it (see `enter`). */
+  leaseKey(conversation: string): string {
+    return `${this.prefix}:lease:${conversation}`;
+  }
+
+  /**
+   * Worker, before running a job (one round trip): indexes the job if its entry is missing, and
+   * when it is the head of its conversation takes the conversation's lease for `leaseMs`.
+   */
+  async enter(
+    jobId: string,
+    conversation: string,
+    score: number,
+    leaseMs: number,
+  ): Promise<OrderEntry> {
+    const lease = randomBytes(12).toString('base64url');
+    const [status, head] = await this.scripts().iglOrderEnter(
+      this.key(conversation),
+      this.leaseKey(conversation),
+      jobId,
+      String(score),
+      lease,
+      String(leaseMs),
+    );
+    if (status === 1) {
+      return { status: 'head', lease };
     }
-    const pipeline = this.redis.pipeline();
-    for (const job of jobs) {
-      // NX: a redelivery keeps the first score, so it cannot move an item within its conversation.
-      pipeline.zadd(this.key(job.conversation), 'NX', job.score, job.id);
+    return status === 2 ? { status: 'busy' } : { status: 'waiting', head };
+  }
+
+  /**
+   * Worker, after running a job (one round trip): releases the lease if still ours and, when the
+   * job is done with (relayed, or given up), removes it from the order. Returns the new head when
+   * it is a job waiting in `delayedKey` (Bull's delayed set), which the caller promotes.
+   */
+  async leave(
+    jobId: string,
+    conversation: string,
+    lease: string,
+    remove: boolean,
+    delayedKey: string,
+  ): Promise<string | undefined> {
+    const next = await this.scripts().iglOrderLeave(
+      this.key(conversation),
+      this.leaseKey(conversation),
+      delayedKey,
+      jobId,
+      lease,
+      remove ? '1' : '0',
+    );
+    return next ?? undefined;
+  }
+
+  /** Removes an entry whose job no longer exists. */
+  async drop(jobId: string, conversation: string): Promise<void> {
+    await this.redis.zrem(this.key(conversation), jobId);
+  }
+
+  private scripts(): OrderScripts {
+    const redis = this.redis as Redis & Partial<OrderScripts>;
+    if (!redis.iglOrderEnter) {
+      redis.defineCommand('iglOrderEnter', { numberOfKeys: 2, lua: ENTER });
+      redis.defineCommand('iglOrderLeave', { numberOfKeys: 3, lua: LEAVE });
     }
-    const results = await pipeline.exec();
-    const failed = results?.find(([error]) => error);
-    if (failed) {
-      throw failed[0] as Error;
-    }
-  }
-
-  async ensure(jobId: string, conversation: string, score: number): Promise<void> {
-    await this.redis.zadd(this.key(conversation), 'NX', score, jobId);
-  }
-
-  /** The job id whose item goes next in this conversation, if any. */
-  async head(conversation: string): Promise<string | undefined> {
-    const [first] = await this.redis.zrange(this.key(conversation), 0, 0);
-    return first;
-  }
-
-  /** Removes a finished (or dead) item; returns the new head. */
-  async remove(jobId: string, conversation: string): Promise<string | undefined> {
-    const key = this.key(conversation);
-    const [, range] = (await this.redis.multi().zrem(key, jobId).zrange(key, 0, 0).exec()) ?? [];
-    const next = range?.[1] as string[] | undefined;
-    return next?.[0];
-  }
-
-  async pending(conversation: string): Promise<number> {
-    return this.redis.zcard(this.key(conversation));
+    return redis as Redis & OrderScripts;
   }
 }

@@ -23,6 +23,7 @@ export type { QueuesModuleOptions } from './queues.module';
 export { JobProducer } from './job.producer';
 export type { BulkJob } from './job.producer';
 export { ConversationOrder } from './conversation-order';
+export type { OrderEntry } from './conversation-order';
 export { RedisLock } from './redis-lock';
 export { ORDERED_JOB_OPTIONS } from './queues.module';
 export { consumeQueue } from './consume';

@@ -30,22 +30,18 @@ export class JobProducer {
     return this.queue(name).add(data, opts);
   }
 
-  /** One round trip for many jobs (a Meta POST can carry many messaging items). */
-  async addBulk<Q extends QueueName>(name: Q, jobs: BulkJob<Q>[]): Promise<Job<JobOf<Q>>[]> {
-    if (jobs.length === 0) {
-      return [];
-    }
-    const added = await this.queue(name).addBulk(jobs);
-    // Bull's addBulk ignores errors inside its MULTI (e.g. NOSCRIPT right after a Redis restart)
-    // and resolves with jobs that were never created. Acknowledging those would lose them: fail,
-    // so the webhook is answered 5xx and redelivered.
-    if (
-      added.length !== jobs.length ||
-      added.some((job) => job.id === undefined || job.id === null)
-    ) {
-      throw new Error(
-        `queue ${name}: ${jobs.length - added.filter((j) => j.id !== undefined && j.id !== null).length} job(s) were not created`,
-      );
+  /**
+   * Many jobs, each its own `add`: with the queue client's auto-pipelining they still go out in
+   * one write, and each reports its own outcome. (Bull's `addBulk` runs them in a MULTI whose
+   * errors it ignores, e.g. NOSCRIPT right after a Redis restart, and resolves with jobs that were
+   * never created: acknowledging those would lose them.)
+   */
+  async addMany<Q extends QueueName>(name: Q, jobs: BulkJob<Q>[]): Promise<Job<JobOf<Q>>[]> {
+    const queue = this.queue(name);
+    const added = await Promise.all(jobs.map((job) => queue.add(job.data, job.opts)));
+    const missing = added.filter((job) => job.id === undefined || job.id === null).length;
+    if (missing > 0) {
+      throw new Error(`queue ${name}: ${missing} job(s) were not created`);
     }
     return added;
   }

@@ -6,6 +6,9 @@ import { QueueName } from './queue-names';
 
 export const REGISTERED_QUEUES = Symbol('REGISTERED_QUEUES');
 
+/** How long a queue may take to close (its active jobs to finish) before its connections are cut. */
+const QUEUE_CLOSE_BOUND_MS = 15_000;
+
 /**
  * Bull reports connection trouble as `error` events; an EventEmitter with no `error` listener
  * throws, which would crash the process (typically while it shuts down and its connections
@@ -34,8 +37,40 @@ export class QueueErrorListener implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  beforeApplicationShutdown(): void {
+  /**
+   * Closes the queues before Nest's Bull module does (it closes them unbounded): a queue whose
+   * connections are stuck reconnecting (seen after a Redis restart) would otherwise hold the
+   * shutdown until the process's own timeout. Past the bound its connections are cut: active jobs
+   * are not lost by that, Bull runs them again once their lock expires.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    await Promise.all(
+      this.names.map(async (name) => {
+        const queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
+        if (await this.within(queue.close(), QUEUE_CLOSE_BOUND_MS)) {
+          return;
+        }
+        this.logger.warn({
+          msg: 'queue did not close in time; cutting its connections',
+          queue: name,
+          boundMs: QUEUE_CLOSE_BOUND_MS,
+        });
+        queue.clients.forEach((client) => client.disconnect());
+      }),
+    );
+  }
+
+  private async within(work: Promise<unknown>, ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    try {
+      return await Promise.race([work.then(() => true).catch(() => true), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   onApplicationShutdown(): void {

@@ -3,6 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { JobOptions } from 'bull';
 import { BACKOFF_STRATEGY, classifiedBackoff } from './backoff';
 import { JobProducer } from './job.producer';
+import { QueueClientTuning } from './queue-client.tuning';
 import { QueueErrorListener, REGISTERED_QUEUES } from './queue-error.listener';
 import { QueueName } from './queue-names';
 
@@ -60,6 +61,7 @@ export class QueuesModule {
       providers: [
         JobProducer,
         QueueErrorListener,
+        QueueClientTuning,
         { provide: REGISTERED_QUEUES, useValue: options.queues },
       ],
       exports: [bull, queues, JobProducer],

@@ -69,49 +69,71 @@ export class OrderedJobRunner {
 
   async execute<T extends OrderedJobData>(work: OrderedWork<T>): Promise<string> {
     const jobId = String(work.job.id);
-    await this.order.ensure(jobId, work.conversation, work.score);
-    await this.waitForTurn(jobId, work.conversation);
     // Bull may run a job twice at once when it wrongly thinks the first run stalled (a worker
-    // starved of CPU misses its lock renewal): one lease per conversation keeps that second run
-    // out until the first is done.
-    const leaseKey = `${this.prefix}:lease:${work.conversation}`;
-    const lease = await this.lock.acquire(leaseKey, LEASE_MS);
-    if (!lease) {
-      this.metrics.jobs.inc({ queue: this.queueName, outcome: 'deferred' });
-      throw new DeferJobError(TURN_WAIT_MS, 'another run is still working on this conversation');
-    }
+    // starved of CPU misses its lock renewal): the conversation's lease, taken with the turn,
+    // keeps that second run out until the first is done.
+    const lease = await this.waitForTurn(jobId, work.conversation, work.score);
     // Renewed while the run lives, so a worker that died frees its conversation within LEASE_MS.
+    const leaseKey = this.order.leaseKey(work.conversation);
     const renew = setInterval(
       () => void this.lock.extend(leaseKey, lease, LEASE_MS).catch(() => undefined),
       LEASE_MS / 3,
     );
     let outcome: string;
+    // Done with the item (relayed, or given up): it leaves the order and the next one goes.
+    let done = false;
     try {
       outcome = await withCorrelation(work.job.data.correlationId, work.run);
+      done = true;
     } catch (error) {
       if (error instanceof DeferJobError) {
         this.metrics.jobs.inc({ queue: this.queueName, outcome: 'deferred' });
         throw error;
       }
-      throw await this.failure(work, error);
+      const failed = await this.failure(work, error);
+      done = failed.giveUp;
+      throw failed.error;
     } finally {
       clearInterval(renew);
-      await this.lock.release(leaseKey, lease);
+      const next = await this.order.leave(
+        jobId,
+        work.conversation,
+        lease,
+        done,
+        this.queue.toKey('delayed'),
+      );
+      if (next) {
+        // Waiting for its turn: wake it now rather than at its planned retry.
+        const nextJob = await this.queue.getJob(next);
+        await nextJob?.promote().catch(() => undefined); // it may have started on its own meanwhile
+      }
     }
-    await this.finish(jobId, work.conversation);
     this.metrics.jobs.inc({ queue: this.queueName, outcome });
     return outcome;
   }
 
-  private async waitForTurn(jobId: string, conversation: string): Promise<void> {
+  /** The conversation's lease once this job is its head; otherwise a deferral. */
+  private async waitForTurn(jobId: string, conversation: string, score: number): Promise<string> {
     for (let look = 0; look < 3; look += 1) {
-      const head = await this.order.head(conversation);
-      if (head === jobId) {
-        return;
+      const entry = await this.order.enter(jobId, conversation, score, LEASE_MS);
+      if (entry.status === 'head') {
+        return entry.lease;
       }
-      if (head && (await this.isGhost(head))) {
-        this.logger.warn({ msg: 'dropped an order entry whose job no longer exists', jobId: head });
-        await this.order.remove(head, conversation);
+      if (entry.status === 'busy') {
+        this.metrics.jobs.inc({ queue: this.queueName, outcome: 'deferred' });
+        throw new DeferJobError(TURN_WAIT_MS, 'another run is still working on this conversation');
+      }
+      if (entry.head && (await this.isGhost(entry.head))) {
+        // Its job vanished (removed by hand, or a producer that indexed it and then failed to
+        // queue it). Moving on is right for the conversation, but an acknowledged message may be
+        // gone: loud, and counted (igl_jobs_total{outcome="dropped-ghost-entry"}).
+        this.logger.error({
+          msg: 'dropped an order entry whose job no longer exists',
+          queue: this.queueName,
+          jobId: entry.head,
+        });
+        this.metrics.jobs.inc({ queue: this.queueName, outcome: 'dropped-ghost-entry' });
+        await this.order.drop(entry.head, conversation);
         continue;
       }
       if (look < 2) {
@@ -139,22 +161,10 @@ export class OrderedJobRunner {
     return Date.now() - since > GHOST_AFTER_MS;
   }
 
-  /** Leaves the order and wakes the next item of the conversation, if it is waiting. */
-  private async finish(jobId: string, conversation: string): Promise<void> {
-    const next = await this.order.remove(jobId, conversation);
-    if (!next) {
-      return;
-    }
-    const nextJob = await this.queue.getJob(next);
-    if (nextJob && (await nextJob.isDelayed())) {
-      await nextJob.promote().catch(() => undefined); // it may have started on its own meanwhile
-    }
-  }
-
   private async failure<T extends OrderedJobData>(
     work: OrderedWork<T>,
     error: unknown,
-  ): Promise<Error> {
+  ): Promise<{ error: Error; giveUp: boolean }> {
     const { job } = work;
     const data = job.data;
     const failures = (data.failures ?? 0) + 1;
@@ -184,12 +194,11 @@ export class OrderedJobRunner {
           }),
         );
       }
-      await this.finish(String(job.id), work.conversation);
       this.metrics.jobs.inc({ queue: this.queueName, outcome: 'failed' });
-      return withPlannedDelay(err, -1);
+      return { error: withPlannedDelay(err, -1), giveUp: true };
     }
     await job.update({ ...data, failures });
     this.metrics.jobs.inc({ queue: this.queueName, outcome: 'retried' });
-    return withPlannedDelay(err, classifiedBackoff(failures, err));
+    return { error: withPlannedDelay(err, classifiedBackoff(failures, err)), giveUp: false };
   }
 }

@@ -10,6 +10,15 @@ export class CoreEnv {
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevelName = 'log';
 
+  /**
+   * Address the HTTP listeners bind (the gateway; the workers' metrics and health). All
+   * interfaces by default, as a container needs; `127.0.0.1` keeps a host-run process on loopback.
+   */
+  @Matches(/^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+|localhost)$/, {
+    message: 'HOST must be an IP address (e.g. 0.0.0.0, 127.0.0.1, ::) or localhost',
+  })
+  HOST = '0.0.0.0';
+
   @IsPostgresUrl()
   DATABASE_URL!: string;
 

@@ -16,6 +16,12 @@ describe('loadEnv', () => {
     expect(Object.isFrozen(env)).toBe(true);
   });
 
+  it('binds all interfaces unless HOST says otherwise, and names a malformed HOST', () => {
+    expect(loadEnv(CoreEnv, valid).HOST).toBe('0.0.0.0');
+    expect(loadEnv(CoreEnv, { ...valid, HOST: '127.0.0.1' }).HOST).toBe('127.0.0.1');
+    expect(() => loadEnv(CoreEnv, { ...valid, HOST: 'http://0.0.0.0' })).toThrow(/HOST \(invalid/);
+  });
+
   it('names a missing variable', () => {
     const { DATABASE_URL: _omitted, ...rest } = valid;
     expect(() => loadEnv(CoreEnv, rest)).toThrow(/DATABASE_URL \(missing\)/);

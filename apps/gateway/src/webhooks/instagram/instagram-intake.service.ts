@@ -103,9 +103,9 @@ export class InstagramIntakeService {
     }
 
     // Index, then enqueue, in one round trip: the index and the jobs go over the same Redis
-    // connection (the queue's), which runs its commands in order, so a job never starts before
-    // its conversation knows of it. (A worker also indexes its own job if it ever finds it
-    // missing.)
+    // connection (the queue's), issued in that order and auto-pipelined into one write, so a job
+    // never starts before its conversation knows of it. (A worker also indexes its own job if it
+    // ever finds it missing.) Deletes have a queue of their own and need no order.
     await Promise.all([
       this.orderIndex().addAll(
         inbound.map((job) => ({
@@ -118,8 +118,8 @@ export class InstagramIntakeService {
           score: ConversationOrder.score(job.data.timestamp, job.data.position),
         })),
       ),
-      this.producer.addBulk(QueueName.INSTAGRAM_INBOUND, inbound),
-      this.producer.addBulk(QueueName.INSTAGRAM_MESSAGE_DELETE, deletes),
+      this.producer.addMany(QueueName.INSTAGRAM_INBOUND, inbound),
+      this.producer.addMany(QueueName.INSTAGRAM_MESSAGE_DELETE, deletes),
     ]);
     this.logger.debug({
       msg: 'instagram webhook queued',
