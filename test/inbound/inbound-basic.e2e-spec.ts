@@ -1,3 +1,5 @@
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { ConnectedBusiness, World } from '../support/world';
 import { waitFor } from '../support/wait-for';
 
@@ -31,5 +33,45 @@ describe('Instagram DM → LiveChat (gateway, queue, relay worker, emulators)', 
     });
     expect(events[0].text).toBe('Hello from Instagram 👋');
     expect(events[0].customId).toBe(`ig:m:${sent.mid}`);
+  });
+
+  it("records where messages land (a resumed chat's new thread) and when the account last relayed", async () => {
+    const dataSource = world.gateway.app.get<DataSource>(getDataSourceToken());
+    const conversation = async () =>
+      (
+        await dataSource.query<Array<{ chat_id: string; thread_id: string }>>(
+          'SELECT chat_id, thread_id FROM conversations WHERE igsid = $1',
+          [biz.meta.customer.igsid],
+        )
+      )[0];
+    // The settings page's "last message relayed", written with the first message's link.
+    await waitFor('the last relayed time', async () => {
+      const [account] = await dataSource.query<Array<{ last_relayed_at: Date | null }>>(
+        'SELECT last_relayed_at FROM instagram_accounts WHERE id = $1',
+        [biz.account.id],
+      );
+      return account.last_relayed_at !== null;
+    });
+
+    const chat = world.livechat.state.chats(biz.org.organizationId)[0];
+    const before = await waitFor('the chat recorded', async () => {
+      const row = await conversation();
+      return row?.chat_id === chat.id ? row : undefined;
+    });
+    // The agent closes the chat; the customer writes again: the chat resumes in a new thread.
+    await world.livechat.agentDeactivatesChat(chat.id);
+    await world.meta.customerSends({
+      igAccountId: biz.meta.igAccount.id,
+      igsid: biz.meta.customer.igsid,
+      text: 'Back again',
+    });
+    const thread = await waitFor('the resumed thread', () => {
+      const last = world.livechat.state.requireChat(chat.id).threads.at(-1);
+      return last?.active && last.id !== before.thread_id ? last : undefined;
+    });
+    await waitFor('the new thread recorded', async () => {
+      const row = await conversation();
+      return row.chat_id === chat.id && row.thread_id === thread.id;
+    });
   });
 });

@@ -257,4 +257,43 @@ describe('agent reply → Instagram (gateway, queue, relay worker, emulators)', 
       .findForInstallation(biz.installation.id, biz.account.id);
     expect(account!.status).toBe('needs_reconnect');
   });
+
+  it('uses a new page token at once, after Meta refused the old one, and refuses at once after a disconnect', async () => {
+    const accounts = world.gateway.app.get(InstagramAccountRepository);
+    const reconnect = (pageToken: string) =>
+      accounts.connect({
+        installationId: biz.installation.id,
+        pageId: biz.meta.page.id,
+        instagramAccountId: ig(),
+        pageToken,
+        username: null,
+        name: null,
+        pageName: null,
+        avatarUrl: null,
+        connectedByUserId: biz.meta.user.id,
+      });
+    await reconnect(world.meta.state.pageTokenFor(biz.meta.page.id, biz.meta.user.id));
+    const { igsid, chatId } = await customerWrites();
+    await world.livechat.agentSendsMessage(chatId, { text: 'first' });
+    await waitFor('the first send', () => sentTo(igsid).some((m) => m.text === 'first'));
+
+    // Meta expires the token the worker just used: the agent is told to reconnect.
+    world.meta.faults.inject({ route: '/me/messages', expireToken: true, times: 1 });
+    await world.livechat.agentSendsMessage(chatId, { text: 'refused' });
+    await waitFor('the notice', () => notices(chatId).some((t) => t.includes('reconnect')));
+
+    // Reconnected with a new token: the very next reply goes out with it.
+    const fresh = world.meta.state.pageTokenFor(biz.meta.page.id, biz.meta.user.id);
+    await reconnect(fresh);
+    await world.livechat.agentSendsMessage(chatId, { text: 'after reconnect' });
+    await waitFor('the send', () => sentTo(igsid).some((m) => m.text === 'after reconnect'));
+
+    // Disconnected: the very next reply is refused, with a word to the agent.
+    await accounts.setStatus(biz.installation.id, biz.account.id, 'disconnected', null);
+    await world.livechat.agentSendsMessage(chatId, { text: 'after disconnect' });
+    await waitFor('the notice', () => notices(chatId).some((t) => t.includes('disconnected')));
+    expect(sentTo(igsid).map((m) => m.text)).toEqual(['first', 'after reconnect']);
+    expect(notices(chatId)).toHaveLength(2);
+    await reconnect(fresh);
+  });
 });

@@ -12,7 +12,7 @@ import {
   ConversationEntity,
   ConversationRepository,
   DeletionRequestRepository,
-  InstagramAccountRepository,
+  MessageLinkEntity,
   MessageLinkRepository,
 } from '@app/persistence';
 import { currentCorrelationId, Metrics } from '@app/platform';
@@ -27,6 +27,7 @@ import {
 } from './inbound-render.util';
 import { InstagramMediaService } from './instagram-media.service';
 import { EchoEvidenceService } from './echo-evidence.service';
+import { LastRelayedThrottle } from './last-relayed-throttle';
 import { OutboundSendMarker } from './outbound-send-marker';
 
 export type InboundOutcome =
@@ -59,7 +60,6 @@ export class InboundRelayService {
     private readonly credentials: LiveChatCredentialsService,
     private readonly chats: CustomerChatClient,
     private readonly conversations: ConversationRepository,
-    private readonly accounts: InstagramAccountRepository,
     private readonly links: MessageLinkRepository,
     private readonly media: InstagramMediaService,
     private readonly producer: JobProducer,
@@ -68,6 +68,7 @@ export class InboundRelayService {
     private readonly metrics: Metrics,
     private readonly env: RelayWorkerEnv,
     private readonly deletionRequests: DeletionRequestRepository,
+    private readonly lastRelayed: LastRelayedThrottle,
   ) {}
 
   async relay(job: InstagramInboundJob): Promise<InboundOutcome> {
@@ -118,21 +119,23 @@ export class InboundRelayService {
       }
     }
 
-    const conversation = await this.conversations.findOrCreate(
-      installation.id,
-      account.id,
-      job.igsid,
-    );
     if (item.kind === 'read') {
+      const conversation = await this.conversations.findOrCreate(
+        installation.id,
+        account.id,
+        job.igsid,
+      );
       return this.markSeen(connected, conversation, item.timestamp);
     }
 
-    const { link, created } = await this.links.claimInbound({
-      installationId: installation.id,
-      instagramAccountId: account.id,
-      conversationId: conversation.id,
-      instagramMessageId: job.itemKey,
-    });
+    // The window opens when the customer writes, not when LiveChat has the message: recorded
+    // with the claim, before delivery, so an agent answering the instant the chat appears is not
+    // refused.
+    const { conversation, link, created } = await this.claim(
+      connected,
+      job,
+      opensMessagingWindow(item) ? new Date(item.timestamp) : null,
+    );
     if (link.state === 'done') {
       return 'duplicate';
     }
@@ -149,15 +152,6 @@ export class InboundRelayService {
     const already = created
       ? new Map<string, string>()
       : await this.eventsAlreadySent(session, conversation, job.itemKey);
-    // The window opens when the customer writes, not when LiveChat has the message: recorded
-    // first, so an agent answering the instant the chat appears is not refused.
-    if (opensMessagingWindow(item)) {
-      await this.conversations.recordInbound(
-        installation.id,
-        conversation.id,
-        new Date(item.timestamp),
-      );
-    }
     const delivered = await this.deliver(
       connected,
       conversation,
@@ -166,8 +160,18 @@ export class InboundRelayService {
       already,
       job.itemKey,
     );
-    await this.links.completeInbound(installation.id, link.id, delivered);
-    // Its author may have deleted it already (the delete overtook it): the cleanup worker applies it.
+    // One statement: the link, the chat and thread when they changed, "last relayed" when due.
+    await this.links.completeInbound(
+      installation.id,
+      link.id,
+      conversation.id,
+      delivered,
+      this.lastRelayed.take(account.id) ? { id: account.id, at: new Date() } : null,
+    );
+    // Its author may have deleted it already (the delete overtook it): the cleanup worker applies
+    // it. Read after the link is done, not in the same statement: the delete handler writes its
+    // request and then reads the link, so one of the two sees the other; in one snapshot both
+    // could miss.
     await enqueueDeleteIfRequested(this.deletionRequests, this.producer, {
       accountId: account.id,
       instagramAccountId: account.instagramAccountId,
@@ -175,12 +179,44 @@ export class InboundRelayService {
       itemKey: job.itemKey,
       correlationId: job.correlationId,
     });
-    await this.accounts.touchRelayed(installation.id, account.id, new Date());
     this.metrics.relayLatency.observe(
       { direction: 'inbound' },
       (Date.now() - job.acceptedAt) / 1000,
     );
     return 'relayed';
+  }
+
+  /**
+   * The item's claim and its conversation (one round trip); on first contact the conversation is
+   * created, then claimed in.
+   */
+  private async claim(
+    connected: ConnectedAccount,
+    job: InstagramInboundJob,
+    windowAt: Date | null,
+  ): Promise<{ conversation: ConversationEntity; link: MessageLinkEntity; created: boolean }> {
+    const { installation, account } = connected;
+    const key = {
+      installationId: installation.id,
+      instagramAccountId: account.id,
+      igsid: job.igsid,
+      instagramMessageId: job.itemKey,
+    };
+    const claimed = await this.links.claimInboundWithConversation(key, windowAt);
+    if (claimed) {
+      return claimed;
+    }
+    await this.conversations.findOrCreate(installation.id, account.id, job.igsid);
+    const retried = await this.links.claimInboundWithConversation(key, windowAt);
+    if (!retried) {
+      // Only a purge running at this very moment removes a conversation just created.
+      throw new RelayError(
+        'retryable',
+        'the conversation was removed while the item was claimed',
+        'conversation_removed',
+      );
+    }
+    return retried;
   }
 
   private async session(
@@ -316,7 +352,8 @@ export class InboundRelayService {
 
   /**
    * One chat per customer: send into the active chat, resume it when inactive, start it when
-   * there is none (continuous, in the installation's group).
+   * there is none (continuous, in the installation's group). Returns where the item landed; the
+   * caller records it, with the link, in one statement.
    */
   private async deliver(
     connected: ConnectedAccount,
@@ -331,10 +368,6 @@ export class InboundRelayService {
     const lastKnown = (): string => [...already.values()].pop() ?? '';
     if (events.length === 0 && conversation.chatId) {
       // Everything was sent by an earlier attempt that crashed before recording it.
-      await this.conversations.update(installation.id, conversation.id, {
-        chatId: conversation.chatId,
-        threadId: conversation.threadId,
-      });
       return { chatId: conversation.chatId, threadId: conversation.threadId, eventId: lastKnown() };
     }
     if (!conversation.chatId) {
@@ -346,10 +379,6 @@ export class InboundRelayService {
             continuous: true,
           }),
         );
-        await this.conversations.update(installation.id, conversation.id, {
-          chatId: started.chatId,
-          threadId: started.threadId,
-        });
         return {
           chatId: started.chatId,
           threadId: started.threadId,
@@ -370,10 +399,6 @@ export class InboundRelayService {
         sent.forEach((id, customId) => already.set(customId, id));
         events = events.filter((e) => !already.has(e.customId ?? ''));
         if (events.length === 0) {
-          await this.conversations.update(installation.id, conversation.id, {
-            chatId,
-            threadId: conversation.threadId,
-          });
           return { chatId, threadId: conversation.threadId, eventId: lastKnown() };
         }
       }
@@ -404,7 +429,6 @@ export class InboundRelayService {
         throw error;
       }
     }
-    await this.conversations.update(installation.id, conversation.id, { chatId, threadId });
     return { chatId, threadId, eventId };
   }
 

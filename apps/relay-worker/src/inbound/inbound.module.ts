@@ -4,6 +4,7 @@ import { EchoEvidenceService } from './echo-evidence.service';
 import { InboundRelayService } from './inbound-relay.service';
 import { InstagramInboundProcessor } from './instagram-inbound.processor';
 import { InstagramMediaService } from './instagram-media.service';
+import { LastRelayedThrottle } from './last-relayed-throttle';
 import { OutboundSendMarker } from './outbound-send-marker';
 
 @Module({
@@ -14,7 +15,8 @@ import { OutboundSendMarker } from './outbound-send-marker';
     CustomerProfileProcessor,
     OutboundSendMarker,
     EchoEvidenceService,
+    LastRelayedThrottle,
   ],
-  exports: [OutboundSendMarker, EchoEvidenceService],
+  exports: [OutboundSendMarker, EchoEvidenceService, LastRelayedThrottle],
 })
 export class InboundModule {}

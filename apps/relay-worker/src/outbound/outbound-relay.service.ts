@@ -16,6 +16,7 @@ import { Metrics } from '@app/platform';
 import { DeferJobError, LiveChatInboundJob } from '@app/queues';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
 import { EchoEvidenceService } from '../inbound/echo-evidence.service';
+import { LastRelayedThrottle } from '../inbound/last-relayed-throttle';
 import { OutboundSendMarker } from '../inbound/outbound-send-marker';
 import {
   AgentNoticeService,
@@ -62,6 +63,21 @@ const NOTICE_FOR_REASON: Partial<Record<MetaGraphError['reason'], NoticeKey>> = 
 };
 
 /**
+ * What the event itself says about being a person's reply to the customer (message, file or
+ * rich message, for everyone, with an author, not one of ours); the author must then not be the
+ * conversation's customer.
+ */
+function mayBeAgentReply(event: ChatEvent): boolean {
+  return (
+    (event.type === 'message' || event.type === 'file' || event.type === 'rich_message') &&
+    event.visibility === 'all' &&
+    !!event.authorId &&
+    !event.customId?.startsWith('ig:') &&
+    !event.customId?.startsWith(NOTICE_CUSTOM_ID_PREFIX)
+  );
+}
+
+/**
  * Agent reply → Instagram. Relays only what an agent wrote for the customer (message, file,
  * rich-message buttons; visibility "all") in chats of our Instagram customers — never the
  * customer's own events, system messages or internal notes. Applies the messaging window,
@@ -72,6 +88,11 @@ const NOTICE_FOR_REASON: Partial<Record<MetaGraphError['reason'], NoticeKey>> = 
 @Injectable()
 export class OutboundRelayService {
   private readonly logger = new Logger(OutboundRelayService.name);
+  /**
+   * Decrypted page tokens by account, each with the ciphertext it came from: the account row is
+   * read with every webhook, so a new token (a reconnect) is a new ciphertext and is used at once.
+   */
+  private readonly pageTokens = new Map<string, { enc: string; token: string }>();
 
   constructor(
     private readonly installations: InstallationRepository,
@@ -85,6 +106,7 @@ export class OutboundRelayService {
     private readonly echoes: EchoEvidenceService,
     private readonly env: RelayWorkerEnv,
     private readonly metrics: Metrics,
+    private readonly lastRelayed: LastRelayedThrottle,
   ) {}
 
   async relay(job: LiveChatInboundJob): Promise<OutboundOutcome> {
@@ -99,6 +121,10 @@ export class OutboundRelayService {
     const webhook = parsed.webhook;
     switch (webhook.action) {
       case 'incoming_event': {
+        if (!mayBeAgentReply(webhook.payload.event)) {
+          // Most of these are the customer's own messages we relayed: no need to look them up.
+          return 'not-an-agent-reply';
+        }
         const target = await this.target(webhook.organizationId, webhook.payload.chatId, job);
         if (!target) {
           return 'not-our-chat';
@@ -114,10 +140,13 @@ export class OutboundRelayService {
       }
       case 'incoming_chat': {
         const target = await this.target(webhook.organizationId, webhook.payload.chat.id);
-        if (target && webhook.payload.chat.thread?.id) {
-          await this.conversations.update(target.installation.id, target.conversation.id, {
-            threadId: webhook.payload.chat.thread.id,
-          });
+        const threadId = webhook.payload.chat.thread?.id;
+        if (target && threadId) {
+          if (threadId !== target.conversation.threadId) {
+            await this.conversations.update(target.installation.id, target.conversation.id, {
+              threadId,
+            });
+          }
           return 'recorded';
         }
         return 'ignored';
@@ -130,19 +159,29 @@ export class OutboundRelayService {
     }
   }
 
+  /**
+   * The installation, conversation and account a webhook's chat belongs to: one query, never
+   * cached, so a disconnect, an uninstall, a settings change or the customer's last message (the
+   * messaging window) count from the very next webhook.
+   */
   private async target(
     organizationId: string,
     chatId: string,
     job?: LiveChatInboundJob,
   ): Promise<Target | undefined> {
+    const found = await this.conversations.findByOrganizationChat(organizationId, chatId);
+    if (found) {
+      return found.installation.status === 'uninstalled' ? undefined : found;
+    }
+    if (!job) {
+      return undefined;
+    }
+    // Not recorded (yet): a chat of another integration, or one we started a moment ago.
     const installation = await this.installations.findByOrganization(organizationId);
     if (!installation || installation.status === 'uninstalled') {
       return undefined;
     }
-    let conversation = await this.conversations.findByChat(installation.id, chatId);
-    if (!conversation && job) {
-      conversation = await this.recentChatOfOurs(installation.id, chatId, job);
-    }
+    const conversation = await this.recentChatOfOurs(installation.id, chatId, job);
     if (!conversation) {
       return undefined;
     }
@@ -190,14 +229,7 @@ export class OutboundRelayService {
 
   /** Only a person's reply to the customer crosses: everything else would loop or leak. */
   private isAgentReply(event: ChatEvent, conversation: ConversationEntity): boolean {
-    return (
-      (event.type === 'message' || event.type === 'file' || event.type === 'rich_message') &&
-      event.visibility === 'all' &&
-      !!event.authorId &&
-      event.authorId !== conversation.livechatCustomerId &&
-      !event.customId?.startsWith('ig:') &&
-      !event.customId?.startsWith(NOTICE_CUSTOM_ID_PREFIX)
-    );
+    return mayBeAgentReply(event) && event.authorId !== conversation.livechatCustomerId;
   }
 
   private async relayEvent(
@@ -214,6 +246,7 @@ export class OutboundRelayService {
       return 'ignored';
     }
     if (account.status === 'disconnected') {
+      this.pageTokens.delete(account.id);
       await this.notices.tell(
         installation,
         conversation,
@@ -236,7 +269,7 @@ export class OutboundRelayService {
       );
       return 'refused';
     }
-    const pageToken = await this.accounts.getPageToken(installation.id, account.id);
+    const pageToken = this.pageToken(account);
     if (!pageToken) {
       await this.notices.tell(
         installation,
@@ -308,7 +341,9 @@ export class OutboundRelayService {
       { direction: 'outbound' },
       (Date.now() - job.acceptedAt) / 1000,
     );
-    await this.accounts.touchRelayed(installation.id, account.id, new Date());
+    if (this.lastRelayed.take(account.id)) {
+      await this.accounts.touchRelayed(installation.id, account.id, new Date());
+    }
     return 'sent';
   }
 
@@ -360,6 +395,23 @@ export class OutboundRelayService {
     return false;
   }
 
+  private pageToken(account: InstagramAccountEntity): string | null {
+    const enc = account.pageTokenEnc;
+    const hit = this.pageTokens.get(account.id);
+    if (enc && hit?.enc === enc) {
+      return hit.token;
+    }
+    this.pageTokens.delete(account.id);
+    const token = this.accounts.pageTokenOf(account);
+    if (enc && token) {
+      if (this.pageTokens.size > 10_000) {
+        this.pageTokens.clear();
+      }
+      this.pageTokens.set(account.id, { enc, token });
+    }
+    return token;
+  }
+
   /** Permanent and auth failures: the agent hears why, now; retryable ones go back to the queue. */
   private async onMetaFailure(
     target: Target,
@@ -368,6 +420,7 @@ export class OutboundRelayService {
   ): Promise<OutboundOutcome> {
     const notice = NOTICE_FOR_REASON[error.reason];
     if (error.kind === 'auth') {
+      this.pageTokens.delete(target.account.id);
       await this.accounts.setStatus(
         target.installation.id,
         target.account.id,
@@ -423,7 +476,7 @@ export class OutboundRelayService {
   }
 
   private async markSeen(target: Target): Promise<OutboundOutcome> {
-    const pageToken = await this.accounts.getPageToken(target.installation.id, target.account.id);
+    const pageToken = this.pageToken(target.account);
     const window = decideWindow(target.conversation.lastInboundAt, false, Date.now());
     if (!pageToken || !window.send) {
       return 'ignored';

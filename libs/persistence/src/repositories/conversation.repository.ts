@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { ConversationEntity } from '../entities/conversation.entity';
+import { InstagramAccountEntity } from '../entities/instagram-account.entity';
+import { InstallationEntity } from '../entities/installation.entity';
 
 export type ConversationUpdate = Partial<
   Pick<
@@ -9,6 +11,40 @@ export type ConversationUpdate = Partial<
     'livechatCustomerId' | 'chatId' | 'threadId' | 'lastInboundAt' | 'profileSyncedAt'
   >
 >;
+
+/** A conversation's columns, for raw SQL that reads one (see `conversationFromRow`). */
+export const CONVERSATION_COLUMNS = [
+  'id',
+  'installation_id',
+  'instagram_account_id',
+  'igsid',
+  'livechat_customer_id',
+  'chat_id',
+  'thread_id',
+  'last_inbound_at',
+  'profile_synced_at',
+  'created_at',
+  'updated_at',
+] as const;
+
+export type ConversationRow = Record<(typeof CONVERSATION_COLUMNS)[number], unknown>;
+
+/** A conversation read with raw SQL (a statement that does more than one thing). */
+export function conversationFromRow(row: ConversationRow): ConversationEntity {
+  return Object.assign(new ConversationEntity(), {
+    id: row.id as string,
+    installationId: row.installation_id as string,
+    instagramAccountId: row.instagram_account_id as string,
+    igsid: row.igsid as string,
+    livechatCustomerId: row.livechat_customer_id as string | null,
+    chatId: row.chat_id as string | null,
+    threadId: row.thread_id as string | null,
+    lastInboundAt: row.last_inbound_at as Date | null,
+    profileSyncedAt: row.profile_synced_at as Date | null,
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+  });
+}
 
 @Injectable()
 export class ConversationRepository {
@@ -27,12 +63,31 @@ export class ConversationRepository {
     if (existing) {
       return existing;
     }
-    await this.rows
+    const result = await this.rows
       .createQueryBuilder()
       .insert()
       .values({ installationId, instagramAccountId, igsid })
       .orIgnore()
+      .returning(['id', 'created_at', 'updated_at'])
       .execute();
+    const [inserted] = result.raw as Array<{ id: string; created_at: Date; updated_at: Date }>;
+    if (inserted) {
+      // Ours: no round trip to read back what we just wrote.
+      return conversationFromRow({
+        id: inserted.id,
+        installation_id: installationId,
+        instagram_account_id: instagramAccountId,
+        igsid,
+        livechat_customer_id: null,
+        chat_id: null,
+        thread_id: null,
+        last_inbound_at: null,
+        profile_synced_at: null,
+        created_at: inserted.created_at,
+        updated_at: inserted.updated_at,
+      });
+    }
+    // Another worker created it a moment ago.
     return this.rows.findOneByOrFail({ installationId, instagramAccountId, igsid });
   }
 
@@ -44,6 +99,40 @@ export class ConversationRepository {
     return this.rows.findOneBy({ installationId, chatId });
   }
 
+  /**
+   * A LiveChat webhook's chat → our conversation, its Instagram account and its installation,
+   * read together (one round trip, always current: the messaging window, a disconnect or a
+   * settings change apply to the very next reply). Null when the organization has no
+   * conversation with that chat recorded.
+   */
+  async findByOrganizationChat(
+    organizationId: string,
+    chatId: string,
+  ): Promise<{
+    installation: InstallationEntity;
+    conversation: ConversationEntity;
+    account: InstagramAccountEntity;
+  } | null> {
+    const conversation = await this.rows
+      .createQueryBuilder('c')
+      .innerJoinAndSelect('c.instagramAccount', 'a')
+      .innerJoinAndSelect('a.installation', 'i')
+      .where('i.organizationId = :organizationId', { organizationId })
+      .andWhere('c.chatId = :chatId', { chatId })
+      .andWhere('c.installationId = i.id')
+      .limit(1)
+      .getOne();
+    const account = conversation?.instagramAccount;
+    const installation = account?.installation;
+    if (!conversation || !account || !installation) {
+      return null;
+    }
+    // Handed out side by side, as separate reads would: no entity carries another.
+    delete conversation.instagramAccount;
+    delete account.installation;
+    return { installation, conversation, account };
+  }
+
   findByCustomer(
     installationId: string,
     livechatCustomerId: string,
@@ -53,16 +142,5 @@ export class ConversationRepository {
 
   async update(installationId: string, id: string, changes: ConversationUpdate): Promise<void> {
     await this.rows.update({ installationId, id }, changes);
-  }
-
-  /** Moves last_inbound_at forward only: a late, older message must not shrink the window. */
-  async recordInbound(installationId: string, id: string, at: Date): Promise<void> {
-    await this.rows
-      .createQueryBuilder()
-      .update()
-      .set({ lastInboundAt: at })
-      .where('installation_id = :installationId AND id = :id', { installationId, id })
-      .andWhere('(last_inbound_at IS NULL OR last_inbound_at < :at)', { at })
-      .execute();
   }
 }

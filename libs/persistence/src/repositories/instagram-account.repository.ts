@@ -91,7 +91,14 @@ export class InstagramAccountRepository {
 
   async getPageToken(installationId: string, id: string): Promise<string | null> {
     const row = await this.rows.findOneBy({ installationId, id });
-    return row?.pageTokenEnc ? this.cipher.decrypt(row.pageTokenEnc, this.context(row.id)) : null;
+    return row ? this.pageTokenOf(row) : null;
+  }
+
+  /** The page token of an account row already read (no round trip). */
+  pageTokenOf(account: Pick<InstagramAccountEntity, 'id' | 'pageTokenEnc'>): string | null {
+    return account.pageTokenEnc
+      ? this.cipher.decrypt(account.pageTokenEnc, this.context(account.id))
+      : null;
   }
 
   async setStatus(

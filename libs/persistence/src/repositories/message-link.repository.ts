@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, LessThan, Repository } from 'typeorm';
+import { ConversationEntity } from '../entities/conversation.entity';
 import { MessageLinkEntity } from '../entities/message-link.entity';
+import {
+  CONVERSATION_COLUMNS,
+  conversationFromRow,
+  ConversationRow,
+} from './conversation.repository';
 
 export interface InboundLinkKey {
   installationId: string;
@@ -67,15 +73,130 @@ export class MessageLinkRepository {
     return { link, created };
   }
 
-  async completeInbound(installationId: string, id: string, ref: LiveChatEventRef): Promise<void> {
-    await this.rows.update(
-      { installationId, id },
-      {
-        state: 'done',
-        livechatChatId: ref.chatId,
-        livechatThreadId: ref.threadId,
-        livechatEventId: ref.eventId,
-      },
+  /**
+   * Claims an inbound Instagram message before it is sent to LiveChat, and reads the conversation
+   * it belongs to, in one round trip. `windowAt` (the time of a message that opens Meta's
+   * messaging window) moves the conversation's last_inbound_at forward in the same statement.
+   * Returns the existing claim when the message was claimed before (a redelivery, a retry, or a
+   * crash after claiming), and null, having written nothing, when the conversation does not
+   * exist yet.
+   */
+  async claimInboundWithConversation(
+    key: Omit<InboundLinkKey, 'conversationId'> & { igsid: string },
+    windowAt: Date | null,
+  ): Promise<{
+    conversation: ConversationEntity;
+    link: MessageLinkEntity;
+    created: boolean;
+  } | null> {
+    // Forward only: a late, older message must not shrink the window.
+    const window = windowAt
+      ? `, win AS (
+           UPDATE conversations SET last_inbound_at = $5, updated_at = CURRENT_TIMESTAMP
+            WHERE installation_id = $1 AND id = (SELECT id FROM conv)
+              AND (last_inbound_at IS NULL OR last_inbound_at < $5::timestamptz))`
+      : '';
+    const rows = await this.rows.manager.query<
+      Array<ConversationRow & { link_id: string | null; link_created_at: Date | null }>
+    >(
+      `WITH conv AS (
+         SELECT ${CONVERSATION_COLUMNS.join(', ')} FROM conversations
+          WHERE installation_id = $1::uuid AND instagram_account_id = $2::uuid
+            AND igsid = $3::varchar
+       ), claim AS (
+         INSERT INTO message_links
+                (installation_id, instagram_account_id, conversation_id, instagram_message_id,
+                 direction, state)
+         SELECT $1, $2, conv.id, $4::varchar, 'inbound', 'pending' FROM conv
+         ON CONFLICT DO NOTHING
+         RETURNING id, created_at
+       )${window}
+       SELECT ${CONVERSATION_COLUMNS.map((c) => `conv.${c}`).join(', ')},
+              claim.id AS link_id, claim.created_at AS link_created_at
+         FROM conv LEFT JOIN claim ON true`,
+      [
+        key.installationId,
+        key.instagramAccountId,
+        key.igsid,
+        key.instagramMessageId,
+        ...(windowAt ? [windowAt] : []),
+      ],
+    );
+    const row = rows[0];
+    if (!row) {
+      return null;
+    }
+    const conversation = conversationFromRow(row);
+    if (row.link_id !== null && row.link_created_at !== null) {
+      // The usual case, a new item: no second round trip to read back what we just wrote.
+      const link = Object.assign(new MessageLinkEntity(), {
+        id: String(row.link_id),
+        installationId: key.installationId,
+        instagramAccountId: key.instagramAccountId,
+        conversationId: conversation.id,
+        instagramMessageId: key.instagramMessageId,
+        createdAt: row.link_created_at,
+        direction: 'inbound' as const,
+        state: 'pending' as const,
+        livechatChatId: null,
+        livechatThreadId: null,
+        livechatEventId: null,
+        part: 0,
+      });
+      return { conversation, link, created: true };
+    }
+    const link = await this.rows.findOneByOrFail({
+      installationId: key.installationId,
+      instagramAccountId: key.instagramAccountId,
+      instagramMessageId: key.instagramMessageId,
+    });
+    return { conversation, link, created: false };
+  }
+
+  /**
+   * After the message landed in LiveChat, one statement: the claim is done, with where it landed;
+   * the conversation's chat and thread are written only when they changed (its updated_at, which
+   * the idle-conversation sweep reads, is still refreshed at least daily); and, when
+   * `touchAccount` is given, the account's "last relayed" time, at most every 30 s as
+   * `InstagramAccountRepository.touchRelayed` decides.
+   */
+  async completeInbound(
+    installationId: string,
+    id: string,
+    conversationId: string,
+    ref: LiveChatEventRef,
+    touchAccount: { id: string; at: Date } | null,
+  ): Promise<void> {
+    const touch = touchAccount
+      ? `, account AS (
+           UPDATE instagram_accounts SET last_relayed_at = $7, updated_at = CURRENT_TIMESTAMP
+            WHERE installation_id = $1 AND id = $8::uuid
+              AND (last_relayed_at IS NULL
+                   OR last_relayed_at < $7::timestamptz - interval '30 seconds'))`
+      : '';
+    await this.rows.manager.query(
+      `WITH link AS (
+         UPDATE message_links
+            SET state = 'done', livechat_chat_id = $3, livechat_thread_id = $4,
+                livechat_event_id = $5::varchar
+          WHERE installation_id = $1::uuid AND id = $2::bigint
+       ), conv AS (
+         UPDATE conversations
+            SET chat_id = $3, thread_id = $4, updated_at = CURRENT_TIMESTAMP
+          WHERE installation_id = $1 AND id = $6::uuid
+            AND (chat_id IS DISTINCT FROM $3::varchar OR thread_id IS DISTINCT FROM $4::varchar
+                 OR updated_at < CURRENT_TIMESTAMP - interval '1 day')
+       )${touch}
+       SELECT 1`,
+      [
+        installationId,
+        id,
+        ref.chatId,
+        ref.threadId,
+        ref.eventId,
+        conversationId,
+        ...(touchAccount ? [touchAccount.at, touchAccount.id] : []),
+      ],
     );
   }
 
@@ -96,16 +217,29 @@ export class MessageLinkRepository {
       .insert()
       .values({ ...key, direction: 'outbound', state: 'pending' })
       .orIgnore()
-      .returning('id')
+      .returning(['id', 'created_at'])
       .execute();
-    const created = (result.raw as unknown[]).length > 0;
+    const [inserted] = result.raw as Array<{ id: string; created_at: Date }>;
+    if (inserted) {
+      // The usual case, a new reply: no second round trip to read back what we just wrote.
+      const link = Object.assign(new MessageLinkEntity(), {
+        ...key,
+        id: String(inserted.id),
+        createdAt: inserted.created_at,
+        direction: 'outbound' as const,
+        state: 'pending' as const,
+        instagramMessageId: null,
+        livechatThreadId: null,
+      });
+      return { link, created: true };
+    }
     const link = await this.rows.findOneByOrFail({
       installationId: key.installationId,
       direction: 'outbound',
       livechatEventId: key.livechatEventId,
       part: key.part,
     });
-    return { link, created };
+    return { link, created: false };
   }
 
   /** Gives a claim back after a send that certainly did not happen (Meta answered an error). */

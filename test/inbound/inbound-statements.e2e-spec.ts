@@ -1,0 +1,259 @@
+import { Test, TestingModule } from '@nestjs/testing';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import {
+  ConversationRepository,
+  InstagramAccountEntity,
+  InstagramAccountRepository,
+  InstallationEntity,
+  InstallationRepository,
+  MessageLinkRepository,
+  PersistenceModule,
+} from '@app/persistence';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+/**
+ * The relay's inbound statements, each one round trip doing several things: the claim with its
+ * conversation (and the messaging window), and the completion (link, chat and thread, last
+ * relayed). Real Postgres, concurrent callers.
+ */
+describe('inbound claim and completion statements (real Postgres)', () => {
+  let db: TestDatabase;
+  let moduleRef: TestingModule;
+  let conversations: ConversationRepository;
+  let links: MessageLinkRepository;
+  let dataSource: DataSource;
+  let installation: InstallationEntity;
+  let account: InstagramAccountEntity;
+  let n = 0;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    moduleRef = await Test.createTestingModule({
+      imports: [
+        PersistenceModule.forRoot({
+          databaseUrl: db.url,
+          tokenEncryptionKey: randomBytes(32).toString('base64'),
+        }),
+      ],
+    }).compile();
+    await moduleRef.init();
+    conversations = moduleRef.get(ConversationRepository);
+    links = moduleRef.get(MessageLinkRepository);
+    dataSource = moduleRef.get(getDataSourceToken());
+    installation = await moduleRef.get(InstallationRepository).upsertGrant({
+      organizationId: 'org-inbound-statements',
+      accountId: null,
+      accessToken: 'x',
+      refreshToken: null,
+      expiresAt: new Date(),
+      scopes: '',
+    });
+    account = await moduleRef.get(InstagramAccountRepository).connect({
+      installationId: installation.id,
+      pageId: 'p',
+      instagramAccountId: 'ig-inbound-statements',
+      pageToken: 't',
+      username: null,
+      name: null,
+      pageName: null,
+      avatarUrl: null,
+      connectedByUserId: null,
+    });
+  });
+
+  afterAll(async () => {
+    await moduleRef?.close();
+    await db?.drop();
+  });
+
+  const keyFor = (igsid: string, mid: string) => ({
+    installationId: installation.id,
+    instagramAccountId: account.id,
+    igsid,
+    instagramMessageId: `m:${mid}`,
+  });
+
+  async function conversationRow(id: string): Promise<{
+    chat_id: string | null;
+    thread_id: string | null;
+    last_inbound_at: Date | null;
+    version: string;
+  }> {
+    // xmin changes with every write of the row: it tells whether a statement wrote it.
+    const [row] = await dataSource.query<
+      Array<{
+        chat_id: string | null;
+        thread_id: string | null;
+        last_inbound_at: Date | null;
+        version: string;
+      }>
+    >(
+      'SELECT chat_id, thread_id, last_inbound_at, xmin::text AS version FROM conversations WHERE id = $1',
+      [id],
+    );
+    return row;
+  }
+
+  it('claims nothing and writes nothing for a user without a conversation yet', async () => {
+    const igsid = `new-${(n += 1)}`;
+    expect(await links.claimInboundWithConversation(keyFor(igsid, 'a'), new Date())).toBeNull();
+    const [{ count }] = await dataSource.query<Array<{ count: string }>>(
+      `SELECT count(*)::text AS count FROM message_links WHERE instagram_message_id = 'm:a'`,
+    );
+    expect(count).toBe('0');
+  });
+
+  it('creates a conversation once under concurrency, then claims an item once, returning the conversation', async () => {
+    const igsid = `race-${(n += 1)}`;
+    const created = await Promise.all(
+      [1, 2, 3, 4].map(() => conversations.findOrCreate(installation.id, account.id, igsid)),
+    );
+    expect(new Set(created.map((c) => c.id)).size).toBe(1);
+    expect(created[0]).toMatchObject({ igsid, chatId: null, installationId: installation.id });
+
+    const claims = await Promise.all(
+      [1, 2, 3, 4].map(() => links.claimInboundWithConversation(keyFor(igsid, igsid), null)),
+    );
+    expect(claims.filter((c) => c?.created)).toHaveLength(1);
+    expect(new Set(claims.map((c) => c?.link.id)).size).toBe(1);
+    for (const claim of claims) {
+      expect(claim?.conversation.id).toBe(created[0].id);
+      expect(claim?.link).toMatchObject({ state: 'pending', conversationId: created[0].id });
+    }
+  });
+
+  it('moves the messaging window forward with the claim, never back', async () => {
+    const igsid = `window-${(n += 1)}`;
+    const conversation = await conversations.findOrCreate(installation.id, account.id, igsid);
+    const t1 = new Date(Date.now() - 60_000);
+    await links.claimInboundWithConversation(keyFor(igsid, `${igsid}-1`), t1);
+    expect((await conversationRow(conversation.id)).last_inbound_at).toEqual(t1);
+
+    const older = new Date(t1.getTime() - 30_000);
+    await links.claimInboundWithConversation(keyFor(igsid, `${igsid}-0`), older);
+    expect((await conversationRow(conversation.id)).last_inbound_at).toEqual(t1);
+
+    // An item that does not open the window (a reaction) leaves it alone.
+    await links.claimInboundWithConversation(keyFor(igsid, `${igsid}-r`), null);
+    expect((await conversationRow(conversation.id)).last_inbound_at).toEqual(t1);
+
+    const t2 = new Date();
+    await links.claimInboundWithConversation(keyFor(igsid, `${igsid}-2`), t2);
+    expect((await conversationRow(conversation.id)).last_inbound_at).toEqual(t2);
+  });
+
+  it('completes the link, and writes the chat and thread only when they change', async () => {
+    const igsid = `complete-${(n += 1)}`;
+    await conversations.findOrCreate(installation.id, account.id, igsid);
+    const first = await links.claimInboundWithConversation(keyFor(igsid, `${igsid}-1`), null);
+    const conversationId = first!.conversation.id;
+    await links.completeInbound(
+      installation.id,
+      first!.link.id,
+      conversationId,
+      { chatId: 'chat-1', threadId: 'thread-1', eventId: 'event-1' },
+      null,
+    );
+    const link = await links.findByInstagramId(installation.id, account.id, `m:${igsid}-1`);
+    expect(link).toMatchObject({
+      state: 'done',
+      livechatChatId: 'chat-1',
+      livechatThreadId: 'thread-1',
+      livechatEventId: 'event-1',
+    });
+    const recorded = await conversationRow(conversationId);
+    expect(recorded).toMatchObject({ chat_id: 'chat-1', thread_id: 'thread-1' });
+
+    // Same chat and thread: the conversation row is not written again.
+    const second = await links.claimInboundWithConversation(keyFor(igsid, `${igsid}-2`), null);
+    expect(second!.conversation).toMatchObject({ chatId: 'chat-1', threadId: 'thread-1' });
+    await links.completeInbound(
+      installation.id,
+      second!.link.id,
+      conversationId,
+      { chatId: 'chat-1', threadId: 'thread-1', eventId: 'event-2' },
+      null,
+    );
+    expect((await conversationRow(conversationId)).version).toBe(recorded.version);
+    expect(
+      (await links.findByInstagramId(installation.id, account.id, `m:${igsid}-2`))?.state,
+    ).toBe('done');
+
+    // A resumed chat has a new thread: written.
+    const third = await links.claimInboundWithConversation(keyFor(igsid, `${igsid}-3`), null);
+    await links.completeInbound(
+      installation.id,
+      third!.link.id,
+      conversationId,
+      { chatId: 'chat-1', threadId: 'thread-2', eventId: 'event-3' },
+      null,
+    );
+    expect(await conversationRow(conversationId)).toMatchObject({
+      chat_id: 'chat-1',
+      thread_id: 'thread-2',
+    });
+  });
+
+  it("still refreshes a conversation's updated_at (the idle sweep's clock) once it is a day old", async () => {
+    const igsid = `idle-${(n += 1)}`;
+    const conversation = await conversations.findOrCreate(installation.id, account.id, igsid);
+    await dataSource.query(
+      `UPDATE conversations SET chat_id = 'c', thread_id = 't', updated_at = now() - interval '2 days' WHERE id = $1`,
+      [conversation.id],
+    );
+    const claim = await links.claimInboundWithConversation(keyFor(igsid, igsid), null);
+    await links.completeInbound(
+      installation.id,
+      claim!.link.id,
+      conversation.id,
+      { chatId: 'c', threadId: 't', eventId: 'e' },
+      null,
+    );
+    const [{ fresh }] = await dataSource.query<Array<{ fresh: boolean }>>(
+      `SELECT updated_at > now() - interval '1 minute' AS fresh FROM conversations WHERE id = $1`,
+      [conversation.id],
+    );
+    expect(fresh).toBe(true);
+  });
+
+  it('writes "last relayed" with the completion only when asked, and not twice within 30 s', async () => {
+    const igsid = `touch-${(n += 1)}`;
+    await conversations.findOrCreate(installation.id, account.id, igsid);
+    await dataSource.query('UPDATE instagram_accounts SET last_relayed_at = NULL WHERE id = $1', [
+      account.id,
+    ]);
+    const lastRelayed = async (): Promise<Date | null> => {
+      const [row] = await dataSource.query<Array<{ last_relayed_at: Date | null }>>(
+        'SELECT last_relayed_at FROM instagram_accounts WHERE id = $1',
+        [account.id],
+      );
+      return row.last_relayed_at;
+    };
+    const complete = async (mid: string, touch: Date | null): Promise<void> => {
+      const claim = await links.claimInboundWithConversation(keyFor(igsid, mid), null);
+      await links.completeInbound(
+        installation.id,
+        claim!.link.id,
+        claim!.conversation.id,
+        { chatId: 'c', threadId: 't', eventId: mid },
+        touch ? { id: account.id, at: touch } : null,
+      );
+    };
+
+    await complete(`${igsid}-1`, null);
+    expect(await lastRelayed()).toBeNull();
+
+    const at = new Date(Date.now() - 60_000);
+    await complete(`${igsid}-2`, at);
+    expect(await lastRelayed()).toEqual(at);
+
+    await complete(`${igsid}-3`, new Date(at.getTime() + 10_000));
+    expect(await lastRelayed()).toEqual(at);
+
+    const later = new Date(at.getTime() + 31_000);
+    await complete(`${igsid}-4`, later);
+    expect(await lastRelayed()).toEqual(later);
+  });
+});

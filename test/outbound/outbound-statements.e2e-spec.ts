@@ -1,0 +1,141 @@
+import { Test, TestingModule } from '@nestjs/testing';
+import { randomBytes } from 'node:crypto';
+import {
+  ConversationRepository,
+  InstagramAccountEntity,
+  InstagramAccountRepository,
+  InstallationEntity,
+  InstallationRepository,
+  MessageLinkRepository,
+  PersistenceModule,
+} from '@app/persistence';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+/** The relay's outbound statements: a webhook's target in one read, a reply's claim in one write. */
+describe('outbound target and claim statements (real Postgres)', () => {
+  let db: TestDatabase;
+  let moduleRef: TestingModule;
+  let installations: InstallationRepository;
+  let accounts: InstagramAccountRepository;
+  let conversations: ConversationRepository;
+  let links: MessageLinkRepository;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    moduleRef = await Test.createTestingModule({
+      imports: [
+        PersistenceModule.forRoot({
+          databaseUrl: db.url,
+          tokenEncryptionKey: randomBytes(32).toString('base64'),
+        }),
+      ],
+    }).compile();
+    await moduleRef.init();
+    installations = moduleRef.get(InstallationRepository);
+    accounts = moduleRef.get(InstagramAccountRepository);
+    conversations = moduleRef.get(ConversationRepository);
+    links = moduleRef.get(MessageLinkRepository);
+  });
+
+  afterAll(async () => {
+    await moduleRef?.close();
+    await db?.drop();
+  });
+
+  async function business(
+    name: string,
+  ): Promise<{ installation: InstallationEntity; account: InstagramAccountEntity }> {
+    const installation = await installations.upsertGrant({
+      organizationId: `org-${name}`,
+      accountId: null,
+      accessToken: 'x',
+      refreshToken: null,
+      expiresAt: new Date(),
+      scopes: '',
+    });
+    const account = await accounts.connect({
+      installationId: installation.id,
+      pageId: `page-${name}`,
+      instagramAccountId: `ig-${name}`,
+      pageToken: `page-token-${name}`,
+      username: null,
+      name: null,
+      pageName: null,
+      avatarUrl: null,
+      connectedByUserId: null,
+    });
+    return { installation, account };
+  }
+
+  it("finds a chat's conversation, account and installation in one read, only in the chat's own organization, and current", async () => {
+    const a = await business('target-a');
+    const b = await business('target-b');
+    const conversation = await conversations.findOrCreate(a.installation.id, a.account.id, 'u1');
+    await conversations.update(a.installation.id, conversation.id, { chatId: 'chat-a' });
+
+    const found = await conversations.findByOrganizationChat('org-target-a', 'chat-a');
+    expect(found?.installation).toMatchObject({ id: a.installation.id, status: 'active' });
+    expect(found?.account).toMatchObject({ id: a.account.id, status: 'active' });
+    expect(found?.conversation).toMatchObject({ id: conversation.id, igsid: 'u1' });
+    expect(found?.conversation.instagramAccount).toBeUndefined();
+    expect(accounts.pageTokenOf(found!.account)).toBe('page-token-target-a');
+
+    // Another organization's chat is never found through this one, nor the other way round.
+    const other = await conversations.findOrCreate(b.installation.id, b.account.id, 'u1');
+    await conversations.update(b.installation.id, other.id, { chatId: 'chat-b' });
+    expect(await conversations.findByOrganizationChat('org-target-b', 'chat-a')).toBeNull();
+    expect(await conversations.findByOrganizationChat('org-target-a', 'chat-b')).toBeNull();
+    expect(await conversations.findByOrganizationChat('org-target-a', 'chat-x')).toBeNull();
+
+    // Nothing is cached: an uninstall, a new token or a disconnect shows in the next read.
+    await installations.markUninstalled(a.installation.id, new Date(Date.now() + 86_400_000));
+    await accounts.connect({
+      installationId: a.installation.id,
+      pageId: 'page-target-a',
+      instagramAccountId: 'ig-target-a',
+      pageToken: 'page-token-target-a-2',
+      username: null,
+      name: null,
+      pageName: null,
+      avatarUrl: null,
+      connectedByUserId: null,
+    });
+    await accounts.setStatus(a.installation.id, a.account.id, 'disconnected', null);
+    const again = await conversations.findByOrganizationChat('org-target-a', 'chat-a');
+    expect(again?.installation.status).toBe('uninstalled');
+    expect(again?.account.status).toBe('disconnected');
+    expect(accounts.pageTokenOf(again!.account)).toBe('page-token-target-a-2');
+  });
+
+  it('claims each part of a reply once under concurrency, returning the claim without reading it back', async () => {
+    const { installation, account } = await business('claim');
+    const conversation = await conversations.findOrCreate(installation.id, account.id, 'u2');
+    const key = {
+      installationId: installation.id,
+      instagramAccountId: account.id,
+      conversationId: conversation.id,
+      livechatChatId: 'chat-claim',
+      livechatEventId: 'event-claim',
+      part: 0,
+    };
+    const claims = await Promise.all([1, 2, 3, 4].map(() => links.claimOutbound(key)));
+    expect(claims.filter((c) => c.created)).toHaveLength(1);
+    expect(new Set(claims.map((c) => c.link.id)).size).toBe(1);
+    const mine = claims.find((c) => c.created)!.link;
+    const theirs = claims.find((c) => !c.created)!.link;
+    expect(mine).toMatchObject({
+      id: theirs.id,
+      state: 'pending',
+      direction: 'outbound',
+      livechatEventId: 'event-claim',
+      part: 0,
+      instagramMessageId: null,
+    });
+    expect(mine.createdAt.getTime()).toBe(theirs.createdAt.getTime());
+
+    // Another part of the same event is a claim of its own.
+    const second = await links.claimOutbound({ ...key, part: 1 });
+    expect(second.created).toBe(true);
+    expect(second.link.id).not.toBe(mine.id);
+  });
+});
