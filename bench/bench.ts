@@ -6,8 +6,10 @@
  * prints them.
  *
  * Options: --quick (shorter phases, for trying it out), --no-write (print only),
- *          --no-profile (skip the --cpu-prof phase), --gateway-only (the saturation runs only,
- *          printed: for trying a gateway change against the baseline).
+ *          --no-profile (skip the --cpu-prof phase), --gateway-only (the gateway's saturation,
+ *          access-log and capped-heap runs and its profile, printed: for trying a gateway change).
+ * Env: BENCH_CAPPED_NODE_OPTIONS, the V8 flags of the capped-heap runs; BENCH_PROFILE_ITEMS,
+ *      items per webhook of the --gateway-only profile (default 1).
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,7 +65,8 @@ const P = {
   workers: 2,
   relayConcurrency: 16,
   /** V8 heap caps tried as a deployment setting (the RSS target). */
-  cappedNodeOptions: '--max-old-space-size=96 --max-semi-space-size=4',
+  cappedNodeOptions:
+    process.env.BENCH_CAPPED_NODE_OPTIONS ?? '--max-old-space-size=96 --max-semi-space-size=4',
 };
 const RUN_LIMIT_MS = 11 * 60_000;
 /** Share of the machine taken by other processes above which a short measurement is repeated. */
@@ -452,37 +455,6 @@ async function main(): Promise<void> {
     }
     const baselinePeak = rss.peak('baseline');
     await baseline.stop();
-    if (GATEWAY_ONLY) {
-      for (const row of saturation) {
-        log(
-          `${row.label}: gateway ${ratio(row.gateway.itemsPerS, row.baseline.itemsPerS)} of the baseline's throughput, p99 ${ratio(row.gateway.latencyMs.p99, row.baseline.latencyMs.p99)}; gateway peak RSS ${mb(rss.peak('gateway'))}`,
-        );
-      }
-      if (PROFILE) {
-        await s.stopGateway();
-        await s.startGateway({}, profileDir);
-        await runLoad({
-          mode: 'saturate',
-          url: s.gatewayUrl,
-          conversations: P.conversations,
-          itemsPerRequest: 1,
-          tag: 'profgw',
-          durationS: 8,
-          connections: P.connections,
-        });
-        await s.stopGateway();
-        const summary = summarizeProfile(join(profileDir, 'gateway.cpuprofile'), 40);
-        log(
-          `gateway profile: busy ${fixed(summary.busyMs)} ms; ${summary.byOrigin.map((o) => `${o.origin} ${pct(o.share)}`).join(', ')}`,
-        );
-        for (const f of summary.top) {
-          log(
-            `  ${fixed(f.selfMs).padStart(6)} ms ${pct(f.share).padStart(4)} ${f.name} ${f.where}`,
-          );
-        }
-      }
-      return;
-    }
 
     let accessLog: LoadResult | undefined;
     if (!QUICK) {
@@ -514,6 +486,42 @@ async function main(): Promise<void> {
       load: rss.peak('gateway'),
       throughput: `${fixed(capped.requestsPerS)} webhooks/s`,
     });
+    if (GATEWAY_ONLY) {
+      for (const row of saturation) {
+        log(
+          `${row.label}: gateway ${ratio(row.gateway.itemsPerS, row.baseline.itemsPerS)} of the baseline's throughput, p99 ${ratio(row.gateway.latencyMs.p99, row.baseline.latencyMs.p99)}`,
+        );
+      }
+      for (const row of memory) {
+        log(
+          `gateway RSS, ${row.flags}: idle ${mb(row.idle)}, peak ${mb(row.load)}, ${row.throughput}`,
+        );
+      }
+      if (PROFILE) {
+        await s.stopGateway();
+        await s.startGateway({}, profileDir);
+        await runLoad({
+          mode: 'saturate',
+          url: s.gatewayUrl,
+          conversations: P.conversations,
+          itemsPerRequest: Number(process.env.BENCH_PROFILE_ITEMS ?? 1),
+          tag: 'profgw',
+          durationS: 8,
+          connections: P.connections,
+        });
+        await s.stopGateway();
+        const summary = summarizeProfile(join(profileDir, 'gateway.cpuprofile'), 40);
+        log(
+          `gateway profile: busy ${fixed(summary.busyMs)} ms; ${summary.byOrigin.map((o) => `${o.origin} ${pct(o.share)}`).join(', ')}`,
+        );
+        for (const f of summary.top) {
+          log(
+            `  ${fixed(f.selfMs).padStart(6)} ms ${pct(f.share).padStart(4)} ${f.name} ${f.where}`,
+          );
+        }
+      }
+      return;
+    }
     await s.stopGateway();
     await s.startGateway();
     rss.reset();
