@@ -7,7 +7,8 @@
  *
  * Options: --quick (shorter phases, for trying it out), --no-write (print only),
  *          --no-profile (skip the --cpu-prof phase), --gateway-only (the gateway's saturation,
- *          access-log and capped-heap runs and its profile, printed: for trying a gateway change).
+ *          access-log and capped-heap runs and its profile, printed: for trying a gateway change),
+ *          --relay-only (the relay throughput runs only, printed: for trying a relay change).
  * Env: BENCH_CAPPED_NODE_OPTIONS, the V8 flags of the capped-heap runs; BENCH_PROFILE_ITEMS,
  *      items per webhook of the --gateway-only profile (default 1).
  */
@@ -50,6 +51,7 @@ const QUICK = argv.has('--quick');
 const WRITE = !argv.has('--no-write');
 const PROFILE = !argv.has('--no-profile');
 const GATEWAY_ONLY = argv.has('--gateway-only');
+const RELAY_ONLY = argv.has('--relay-only');
 
 const P = {
   saturationS: QUICK ? 4 : 10,
@@ -439,7 +441,7 @@ async function main(): Promise<void> {
       );
       return result;
     };
-    for (const items of [1, 10]) {
+    for (const items of RELAY_ONLY ? [] : [1, 10]) {
       log(
         `saturation, ${items === 1 ? 'single-message webhooks' : `${items}-item batches`} (${P.connections} connections, ${P.saturationS} s, no worker running)`,
       );
@@ -457,35 +459,37 @@ async function main(): Promise<void> {
     await baseline.stop();
 
     let accessLog: LoadResult | undefined;
-    if (!QUICK) {
+    if (!QUICK && !RELAY_ONLY) {
       log('saturation with the access log on (LOG_LEVEL=log, the default)');
       await s.stopGateway();
       await s.startGateway({ LOG_LEVEL: 'log' });
       accessLog = await saturate(s.gatewayUrl, 1, 'gwlog', prefix);
     }
-    const memory: MemoryRow[] = [
-      {
+    const memory: MemoryRow[] = [];
+    let capped: LoadResult | undefined;
+    if (!RELAY_ONLY) {
+      memory.push({
         process: 'gateway',
         flags: 'Node defaults',
         idle: idle.get('gateway'),
         load: rss.peak('gateway'),
         throughput: `${fixed(saturation[0].gateway.requestsPerS)} webhooks/s`,
-      },
-    ];
-    log(`gateway with capped V8 heap (NODE_OPTIONS="${P.cappedNodeOptions}")`);
-    await s.stopGateway();
-    rss.reset();
-    await s.startGateway({ NODE_OPTIONS: P.cappedNodeOptions });
-    await sleep(1_000);
-    const cappedIdle = rss.sampleNow().get('gateway');
-    const capped = await saturate(s.gatewayUrl, 1, 'gwcap', prefix);
-    memory.push({
-      process: 'gateway',
-      flags: `\`${P.cappedNodeOptions}\``,
-      idle: cappedIdle,
-      load: rss.peak('gateway'),
-      throughput: `${fixed(capped.requestsPerS)} webhooks/s`,
-    });
+      });
+      log(`gateway with capped V8 heap (NODE_OPTIONS="${P.cappedNodeOptions}")`);
+      await s.stopGateway();
+      rss.reset();
+      await s.startGateway({ NODE_OPTIONS: P.cappedNodeOptions });
+      await sleep(1_000);
+      const cappedIdle = rss.sampleNow().get('gateway');
+      capped = await saturate(s.gatewayUrl, 1, 'gwcap', prefix);
+      memory.push({
+        process: 'gateway',
+        flags: `\`${P.cappedNodeOptions}\``,
+        idle: cappedIdle,
+        load: rss.peak('gateway'),
+        throughput: `${fixed(capped.requestsPerS)} webhooks/s`,
+      });
+    }
     if (GATEWAY_ONLY) {
       for (const row of saturation) {
         log(
@@ -634,12 +638,12 @@ async function main(): Promise<void> {
     log(
       `end-to-end latency at fixed offered loads (${P.workers} workers × concurrency ${P.relayConcurrency}, ${P.conversations} conversations, ${P.e2eS} s each)`,
     );
-    for (const rate of P.e2eRates) {
+    for (const rate of RELAY_ONLY ? [] : P.e2eRates) {
       e2e.push(await e2eStep(rate));
     }
     // The highest offered load the relay keeps up with: go further while it holds, or back off.
     let highestSustained = Math.max(0, ...e2e.filter((x) => x.sustained).map((x) => x.rate));
-    if (!QUICK) {
+    if (!QUICK && !RELAY_ONLY) {
       if (e2e[e2e.length - 1].sustained) {
         for (const rate of [1500, 2000, 3000]) {
           if (Date.now() - started > RUN_LIMIT_MS - 4 * 60_000) {
@@ -807,6 +811,10 @@ async function main(): Promise<void> {
     }
     for (const workers of [1, 2]) {
       relay.push(await relayRun('outbound', workers, `relout${workers}`));
+    }
+    if (RELAY_ONLY) {
+      process.stdout.write(`\n${renderRelay(relay)}\n`);
+      return;
     }
     await sleep(500);
     await s.stopWorkers();
@@ -1050,19 +1058,7 @@ function render(r: Results): string {
   lines.push('');
   lines.push('### Relay throughput (queue filled with the workers stopped, then drained)');
   lines.push('');
-  lines.push(
-    '| direction | workers | messages | seconds | messages/s | CPU per message: workers | Postgres | Redis | gateway | emulators | total | other load |',
-  );
-  lines.push(
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  );
-  for (const x of r.relay) {
-    const c = x.cpuPerMessage;
-    const total = c.workers + c.postgres + c.redis + c.gateway + c.emulators;
-    lines.push(
-      `| ${x.direction} | ${x.workers} | ${x.messages} | ${fixed(x.seconds, 1)} | ${fixed(x.rate)} | ${fixed(c.workers, 2)} ms | ${fixed(c.postgres, 2)} ms | ${fixed(c.redis, 2)} ms | ${fixed(c.gateway, 2)} ms | ${fixed(c.emulators, 2)} ms | ${fixed(total, 2)} ms | ${pct(x.foreign)} |`,
-    );
-  }
+  lines.push(renderRelay(r.relay));
   lines.push('');
   lines.push(
     `CPU per message: each process's CPU time while the queue drained, divided by the messages relayed (workers counted from the moment they were ready; "emulators" is the orchestrator process playing LiveChat and Meta). With ${r.machine.cores} cores, *t* ms of CPU per message caps this machine at about ${r.machine.cores} × 1000 / *t* messages/s, however many workers run.`,
@@ -1115,3 +1111,21 @@ main().then(
     process.exit(1);
   },
 );
+
+function renderRelay(relay: RelayRow[]): string {
+  const lines: string[] = [];
+  lines.push(
+    '| direction | workers | messages | seconds | messages/s | CPU per message: workers | Postgres | Redis | gateway | emulators | total | other load |',
+  );
+  lines.push(
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const x of relay) {
+    const c = x.cpuPerMessage;
+    const total = c.workers + c.postgres + c.redis + c.gateway + c.emulators;
+    lines.push(
+      `| ${x.direction} | ${x.workers} | ${x.messages} | ${fixed(x.seconds, 1)} | ${fixed(x.rate)} | ${fixed(c.workers, 2)} ms | ${fixed(c.postgres, 2)} ms | ${fixed(c.redis, 2)} ms | ${fixed(c.gateway, 2)} ms | ${fixed(c.emulators, 2)} ms | ${fixed(total, 2)} ms | ${pct(x.foreign)} |`,
+    );
+  }
+  return lines.join('\n');
+}
