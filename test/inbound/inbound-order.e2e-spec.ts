@@ -1,4 +1,7 @@
 import { MessageLinkRepository } from '@app/persistence';
+import { Metrics } from '@app/platform';
+import { ConversationOrder } from '@app/queues';
+import Redis from 'ioredis';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ConnectedBusiness, World } from '../support/world';
@@ -52,6 +55,38 @@ describe('inbound order and exactly-once (two relay workers, real Redis and Post
     const customer = await waitFor('the customer', () => customerOf(world, biz, igsid));
     await waitFor('three messages', () => textsOf(world, customer).length === 3);
     expect(textsOf(world, customer)).toEqual([`${igsid}:1`, `${igsid}:2`, `${igsid}:3`]);
+  });
+
+  it('moves on past an order entry whose job vanished, and counts it (igl_jobs_total outcome dropped-ghost-entry)', async () => {
+    const igsid = 'u-ghost';
+    // An entry at the head of the conversation whose job does not exist (a producer that indexed
+    // it and died before queueing it, or a job removed by hand).
+    const redis = new Redis(world.vars.REDIS_URL);
+    try {
+      const prefix = world.vars.REDIS_KEY_PREFIX;
+      const order = new ConversationOrder(redis, prefix);
+      await redis.zadd(order.key(ConversationOrder.instagram(ig(), igsid)), 1, 'ig.vanished-job');
+    } finally {
+      redis.disconnect();
+    }
+    const sent = await world.meta.customerSends({
+      igAccountId: ig(),
+      igsid,
+      text: `${igsid}:after the ghost`,
+    });
+    expect(sent.delivery.status).toBe(200);
+    const customer = await waitFor('the customer', () => customerOf(world, biz, igsid));
+    expect(textsOf(world, customer)).toEqual([`${igsid}:after the ghost`]);
+    const counted = await Promise.all(
+      world.workers.map(async (worker) => {
+        const metrics = await worker
+          .get(Metrics)
+          .registry.getSingleMetricAsString('igl_jobs_total');
+        const line = metrics.split('\n').find((l) => l.includes('outcome="dropped-ghost-entry"'));
+        return Number(line?.split(' ').pop() ?? 0);
+      }),
+    );
+    expect(counted.reduce((a, b) => a + b, 0)).toBe(1);
   });
 
   it('keeps each of two interleaved users in order', async () => {
@@ -177,7 +212,9 @@ describe('inbound order and exactly-once (two relay workers, real Redis and Post
       const found: string[] = [];
       for (const key of keys) {
         const values = await valuesOfKey(key);
-        if (values.some((v) => /c\d+:\d|u-(a|b|dup|batch):/.test(v))) {
+        // A whole JSON string that is one of this file's texts (unanchored, the pattern also
+        // matched random base64 in cached tokens now and then).
+        if (values.some((v) => /"(c\d+:\d+|u-(a|b|dup|batch|ghost):[^"]*)"/.test(v))) {
           found.push(key);
         }
       }
