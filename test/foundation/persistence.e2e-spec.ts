@@ -1,5 +1,3 @@
-import { Test, TestingModule } from '@nestjs/testing';
-import { getDataSourceToken } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import {
@@ -8,13 +6,11 @@ import {
   InstagramAccountTakenError,
   InstallationRepository,
   MessageLinkRepository,
-  PersistenceModule,
 } from '@app/persistence';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { PersistenceHarness } from '../support/persistence-harness';
 
 describe('persistence (real Postgres)', () => {
-  let db: TestDatabase;
-  let moduleRef: TestingModule;
+  let harness: PersistenceHarness;
   let installations: InstallationRepository;
   let accounts: InstagramAccountRepository;
   let conversations: ConversationRepository;
@@ -22,26 +18,12 @@ describe('persistence (real Postgres)', () => {
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    moduleRef = await Test.createTestingModule({
-      imports: [
-        PersistenceModule.forRoot({
-          databaseUrl: db.url,
-          tokenEncryptionKey: randomBytes(32).toString('base64'),
-        }),
-      ],
-    }).compile();
-    await moduleRef.init();
-    installations = moduleRef.get(InstallationRepository);
-    accounts = moduleRef.get(InstagramAccountRepository);
-    conversations = moduleRef.get(ConversationRepository);
-    links = moduleRef.get(MessageLinkRepository);
-    dataSource = moduleRef.get(getDataSourceToken());
+    harness = await PersistenceHarness.start();
+    ({ installations, accounts, conversations, links, dataSource } = harness);
   });
 
   afterAll(async () => {
-    await moduleRef?.close();
-    await db?.drop();
+    await harness?.close();
   });
 
   it('stores LiveChat tokens encrypted and gives them back in clear', async () => {

@@ -1,17 +1,11 @@
-import { Test, TestingModule } from '@nestjs/testing';
-import { getDataSourceToken } from '@nestjs/typeorm';
-import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import {
   ConversationRepository,
   InstagramAccountEntity,
-  InstagramAccountRepository,
   InstallationEntity,
-  InstallationRepository,
   MessageLinkRepository,
-  PersistenceModule,
 } from '@app/persistence';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { PersistenceHarness } from '../support/persistence-harness';
 
 /**
  * The relay's inbound statements, each one round trip doing several things: the claim with its
@@ -19,8 +13,7 @@ import { createTestDatabase, TestDatabase } from '../support/test-database';
  * relayed). Real Postgres, concurrent callers.
  */
 describe('inbound claim and completion statements (real Postgres)', () => {
-  let db: TestDatabase;
-  let moduleRef: TestingModule;
+  let harness: PersistenceHarness;
   let conversations: ConversationRepository;
   let links: MessageLinkRepository;
   let dataSource: DataSource;
@@ -29,43 +22,13 @@ describe('inbound claim and completion statements (real Postgres)', () => {
   let n = 0;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    moduleRef = await Test.createTestingModule({
-      imports: [
-        PersistenceModule.forRoot({
-          databaseUrl: db.url,
-          tokenEncryptionKey: randomBytes(32).toString('base64'),
-        }),
-      ],
-    }).compile();
-    await moduleRef.init();
-    conversations = moduleRef.get(ConversationRepository);
-    links = moduleRef.get(MessageLinkRepository);
-    dataSource = moduleRef.get(getDataSourceToken());
-    installation = await moduleRef.get(InstallationRepository).upsertGrant({
-      organizationId: 'org-inbound-statements',
-      accountId: null,
-      accessToken: 'x',
-      refreshToken: null,
-      expiresAt: new Date(),
-      scopes: '',
-    });
-    account = await moduleRef.get(InstagramAccountRepository).connect({
-      installationId: installation.id,
-      pageId: 'p',
-      instagramAccountId: 'ig-inbound-statements',
-      pageToken: 't',
-      username: null,
-      name: null,
-      pageName: null,
-      avatarUrl: null,
-      connectedByUserId: null,
-    });
+    harness = await PersistenceHarness.start();
+    ({ conversations, links, dataSource } = harness);
+    ({ installation, account } = await harness.business('inbound-statements'));
   });
 
   afterAll(async () => {
-    await moduleRef?.close();
-    await db?.drop();
+    await harness?.close();
   });
 
   const keyFor = (igsid: string, mid: string) => ({

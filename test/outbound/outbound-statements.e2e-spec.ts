@@ -1,75 +1,31 @@
-import { Test, TestingModule } from '@nestjs/testing';
-import { randomBytes } from 'node:crypto';
 import {
   ConversationRepository,
-  InstagramAccountEntity,
   InstagramAccountRepository,
-  InstallationEntity,
   InstallationRepository,
   MessageLinkRepository,
-  PersistenceModule,
 } from '@app/persistence';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { PersistenceHarness } from '../support/persistence-harness';
 
 /** The relay's outbound statements: a webhook's target in one read, a reply's claim in one write. */
 describe('outbound target and claim statements (real Postgres)', () => {
-  let db: TestDatabase;
-  let moduleRef: TestingModule;
+  let harness: PersistenceHarness;
   let installations: InstallationRepository;
   let accounts: InstagramAccountRepository;
   let conversations: ConversationRepository;
   let links: MessageLinkRepository;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    moduleRef = await Test.createTestingModule({
-      imports: [
-        PersistenceModule.forRoot({
-          databaseUrl: db.url,
-          tokenEncryptionKey: randomBytes(32).toString('base64'),
-        }),
-      ],
-    }).compile();
-    await moduleRef.init();
-    installations = moduleRef.get(InstallationRepository);
-    accounts = moduleRef.get(InstagramAccountRepository);
-    conversations = moduleRef.get(ConversationRepository);
-    links = moduleRef.get(MessageLinkRepository);
+    harness = await PersistenceHarness.start();
+    ({ installations, accounts, conversations, links } = harness);
   });
 
   afterAll(async () => {
-    await moduleRef?.close();
-    await db?.drop();
+    await harness?.close();
   });
 
-  async function business(
-    name: string,
-  ): Promise<{ installation: InstallationEntity; account: InstagramAccountEntity }> {
-    const installation = await installations.upsertGrant({
-      organizationId: `org-${name}`,
-      accountId: null,
-      accessToken: 'x',
-      refreshToken: null,
-      expiresAt: new Date(),
-      scopes: '',
-    });
-    const account = await accounts.connect({
-      installationId: installation.id,
-      pageId: `page-${name}`,
-      instagramAccountId: `ig-${name}`,
-      pageToken: `page-token-${name}`,
-      username: null,
-      name: null,
-      pageName: null,
-      avatarUrl: null,
-      connectedByUserId: null,
-    });
-    return { installation, account };
-  }
-
   it("finds a chat's conversation, account and installation in one read, only in the chat's own organization, and current", async () => {
-    const a = await business('target-a');
-    const b = await business('target-b');
+    const a = await harness.business('target-a');
+    const b = await harness.business('target-b');
     const conversation = await conversations.findOrCreate(a.installation.id, a.account.id, 'u1');
     await conversations.update(a.installation.id, conversation.id, { chatId: 'chat-a' });
 
@@ -108,7 +64,7 @@ describe('outbound target and claim statements (real Postgres)', () => {
   });
 
   it('claims each part of a reply once under concurrency, returning the claim without reading it back', async () => {
-    const { installation, account } = await business('claim');
+    const { installation, account } = await harness.business('claim');
     const conversation = await conversations.findOrCreate(installation.id, account.id, 'u2');
     const key = {
       installationId: installation.id,

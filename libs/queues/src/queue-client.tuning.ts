@@ -1,8 +1,6 @@
-import { getQueueToken } from '@nestjs/bull';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import { Queue } from 'bull';
 import { REGISTERED_QUEUES } from './queue-error.listener';
+import { JobProducer } from './job.producer';
 import { QueueName } from './queue-names';
 
 /**
@@ -16,13 +14,13 @@ import { QueueName } from './queue-names';
 @Injectable()
 export class QueueClientTuning implements OnModuleInit {
   constructor(
-    private readonly moduleRef: ModuleRef,
+    private readonly producer: JobProducer,
     @Inject(REGISTERED_QUEUES) private readonly names: readonly QueueName[],
   ) {}
 
   onModuleInit(): void {
     for (const name of this.names) {
-      const queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
+      const queue = this.producer.queue(name);
       queue.client.options.enableAutoPipelining = true;
     }
   }

@@ -1,7 +1,5 @@
-import { getQueueToken } from '@nestjs/bull';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import { Queue } from 'bull';
+import { JobProducer } from './job.producer';
 import { QueueName } from './queue-names';
 
 export const REGISTERED_QUEUES = Symbol('REGISTERED_QUEUES');
@@ -20,13 +18,13 @@ export class QueueErrorListener implements OnModuleInit, OnApplicationShutdown {
   private stopping = false;
 
   constructor(
-    private readonly moduleRef: ModuleRef,
+    private readonly producer: JobProducer,
     @Inject(REGISTERED_QUEUES) private readonly names: readonly QueueName[],
   ) {}
 
   onModuleInit(): void {
     for (const name of this.names) {
-      const queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
+      const queue = this.producer.queue(name);
       queue.on('error', (error: Error) => {
         if (this.stopping || /Connection is closed/.test(error.message)) {
           this.logger.debug({ msg: 'queue connection closed', queue: name });
@@ -38,16 +36,22 @@ export class QueueErrorListener implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Closes the queues before Nest's Bull module does (it closes them unbounded): a queue whose
-   * connections are stuck reconnecting (seen after a Redis restart) would otherwise hold the
-   * shutdown until the process's own timeout. Past the bound its connections are cut: active jobs
-   * are not lost by that, Bull runs them again once their lock expires.
+   * Closes the queues this process consumes before Nest's Bull module does (it closes them
+   * unbounded): a consumer whose connections are stuck reconnecting (seen after a Redis restart)
+   * would otherwise hold the shutdown until the process's own timeout. Past the bound its
+   * connections are cut: active jobs are not lost by that, Bull runs them again once their lock
+   * expires. Producer-only queues (the gateway's) close later, after the HTTP server has finished
+   * the requests that enqueue into them.
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     await Promise.all(
       this.names.map(async (name) => {
-        const queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
+        const queue = this.producer.queue(name);
+        // Bull's own flag for "this queue's blocking (consumer) connection exists".
+        if (!(queue as typeof queue & { bclientInitialized?: boolean }).bclientInitialized) {
+          return;
+        }
         if (await this.within(queue.close(), QUEUE_CLOSE_BOUND_MS)) {
           return;
         }
