@@ -2,6 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { CleanupAuditRepository, InstagramAccountRepository } from '@app/persistence';
 import { ConnectedBusiness, World } from '../support/world';
 import { waitFor } from '../support/wait-for';
+import { PurgeService } from '../../apps/cleanup-worker/src/lifecycle/purge.service';
 import {
   idList,
   idsOf,
@@ -113,5 +114,82 @@ describe('disconnecting one Instagram account (settings page) revokes and purges
         ['purge', 'account', 'disconnected'],
       ]),
     );
+  });
+});
+
+describe('disconnect, reconnect, disconnect again: the first purge date no longer counts', () => {
+  let world: World;
+  let cleanup: INestApplicationContext;
+
+  beforeAll(async () => {
+    // Purges far ahead: the test plays the due purge jobs itself, at the moments that matter.
+    world = await World.start({ relayWorkers: 1, env: { PURGE_DELAY_SECONDS: '600' } });
+    cleanup = await world.startCleanupWorker();
+  });
+
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  const disconnect = async (biz: ConnectedBusiness): Promise<void> => {
+    const res = await fetch(`${world.gateway.url}/api/instagram/accounts/${biz.account.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${biz.org.accessToken}` },
+    });
+    expect(res.status).toBe(200);
+  };
+
+  it("keeps the account's data when the first disconnection's purge comes due, and purges at the second's", async () => {
+    const biz = await world.connectBusiness();
+    const message = await relayOne(world, biz, 'before the first disconnect');
+    await linkDone(world, biz, message.mid);
+    const ids = await idsOf(world, biz);
+
+    await disconnect(biz);
+    // Connected again through the Facebook dialog (what the connect flow stores), then disconnected
+    // again: the second disconnection has a purge date of its own.
+    await world.gateway.app.get(InstagramAccountRepository).connect({
+      installationId: biz.installation.id,
+      pageId: biz.meta.page.id,
+      instagramAccountId: biz.meta.igAccount.id,
+      pageToken: biz.meta.pageToken,
+      username: null,
+      name: null,
+      pageName: null,
+      avatarUrl: null,
+      connectedByUserId: biz.meta.user.id,
+    });
+    await disconnect(biz);
+    // Days later in production: the second purge date is still ahead when the first job runs.
+    await query(
+      world,
+      `UPDATE instagram_accounts SET purge_at = now() + interval '1 day' WHERE id = $1`,
+      [biz.account.id],
+    );
+    const purges = cleanup.get(PurgeService);
+    const first = await purges.purgeAccounts(
+      biz.installation.id,
+      [biz.account.id],
+      'disconnected',
+      'first-disconnection',
+    );
+    expect(first).toBe('skipped-rescheduled');
+    expect(await rowsLeft(world, ids, 'account')).toMatchObject({
+      instagram_accounts: 1,
+      conversations: 1,
+      message_links: 1,
+    });
+
+    await query(world, `UPDATE instagram_accounts SET purge_at = now() WHERE id = $1`, [
+      biz.account.id,
+    ]);
+    const second = await purges.purgeAccounts(
+      biz.installation.id,
+      [biz.account.id],
+      'disconnected',
+      'second-disconnection',
+    );
+    expect(second).toBe('purged');
+    expect(await rowsLeft(world, ids, 'account')).toEqual({});
   });
 });
