@@ -369,6 +369,22 @@ async function main(): Promise<void> {
       return JSON.parse(line.slice('RESULT '.length)) as LoadResult;
     };
 
+    /** The gateway once more with --cpu-prof, at saturation; the profile is written when it stops. */
+    const profileGateway = async (itemsPerRequest: number): Promise<void> => {
+      await s.stopGateway();
+      await s.startGateway({}, profileDir);
+      await runLoad({
+        mode: 'saturate',
+        url: s.gatewayUrl,
+        conversations: P.conversations,
+        itemsPerRequest,
+        tag: 'profgw',
+        durationS: QUICK ? 4 : 8,
+        connections: P.connections,
+      });
+      await s.stopGateway();
+    };
+
     // ---------------------------------------------------------------- servers, idle memory
     const baselinePort = await freePort();
     baseline = supervisor.startTs('baseline', join(REPO_ROOT, 'bench', 'baseline-server.ts'), [], {
@@ -502,18 +518,7 @@ async function main(): Promise<void> {
         );
       }
       if (PROFILE) {
-        await s.stopGateway();
-        await s.startGateway({}, profileDir);
-        await runLoad({
-          mode: 'saturate',
-          url: s.gatewayUrl,
-          conversations: P.conversations,
-          itemsPerRequest: Number(process.env.BENCH_PROFILE_ITEMS ?? 1),
-          tag: 'profgw',
-          durationS: 8,
-          connections: P.connections,
-        });
-        await s.stopGateway();
+        await profileGateway(Number(process.env.BENCH_PROFILE_ITEMS ?? 1));
         const summary = summarizeProfile(join(profileDir, 'gateway.cpuprofile'), 40);
         log(
           `gateway profile: busy ${fixed(summary.busyMs)} ms; ${summary.byOrigin.map((o) => `${o.origin} ${pct(o.share)}`).join(', ')}`,
@@ -848,18 +853,7 @@ async function main(): Promise<void> {
     const profiles: Results['profiles'] = [];
     if (PROFILE) {
       log('profiles (--cpu-prof): the gateway at saturation, one worker draining both directions');
-      await s.stopGateway();
-      await s.startGateway({}, profileDir);
-      await runLoad({
-        mode: 'saturate',
-        url: s.gatewayUrl,
-        conversations: P.conversations,
-        itemsPerRequest: 1,
-        tag: 'profgw',
-        durationS: QUICK ? 4 : 8,
-        connections: P.connections,
-      });
-      await s.stopGateway();
+      await profileGateway(1);
       await deleteKeysWithPrefix(SHARED_REDIS_URL, prefix);
       await s.startGateway();
       const inTag = 'profin';

@@ -7,6 +7,7 @@
  * the child is killed.
  */
 const { spawn } = require('node:child_process');
+const { parentAlive } = require('./parent-alive');
 
 const [maxLifetimeArg, command, ...args] = process.argv.slice(2);
 const parent = process.ppid;
@@ -32,15 +33,7 @@ process.on('SIGINT', () => killChild('SIGTERM'));
 process.on('SIGUSR2', () => killChild('SIGKILL'));
 
 setInterval(() => {
-  let alive = process.ppid === parent;
-  if (alive) {
-    try {
-      process.kill(parent, 0);
-    } catch {
-      alive = false;
-    }
-  }
-  if (!alive) {
+  if (!parentAlive(parent)) {
     killChild('SIGKILL');
   }
 }, 1000).unref();

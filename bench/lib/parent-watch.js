@@ -4,20 +4,14 @@
  * chaos run start, so none outlives them: the process exits when its parent (the orchestrator) is
  * gone, and in any case after BENCH_MAX_LIFETIME_MS. Plain JS: it must load before ts-node.
  */
+const { parentAlive } = require('./parent-alive');
+
 const parent = Number(process.env.BENCH_PARENT_PID || 0);
 const maxLifetimeMs = Number(process.env.BENCH_MAX_LIFETIME_MS || 0);
 
 if (parent > 0) {
   const watch = setInterval(() => {
-    let alive = process.ppid === parent;
-    if (alive) {
-      try {
-        process.kill(parent, 0);
-      } catch {
-        alive = false;
-      }
-    }
-    if (!alive) {
+    if (!parentAlive(parent)) {
       process.stderr.write(`[parent-watch] orchestrator ${parent} is gone: exiting\n`);
       process.exit(70);
     }

@@ -7,6 +7,7 @@ import {
 } from '@app/persistence';
 import type { OrganizationHandle } from '../../test/emulators/livechat';
 import type { SeededBusiness } from '../../test/emulators/meta';
+import { connectionOf, grantOf } from '../../test/support/seeded-records';
 import { AppLaunch, READY_LINE, startApp } from './apps';
 import { Emulators, startEmulators } from './emulators';
 import {
@@ -127,25 +128,10 @@ export class Stack {
       { logger: false },
     );
     try {
-      const installation = await context.get(InstallationRepository).upsertGrant({
-        organizationId: org.organizationId,
-        accountId: org.accountId,
-        accessToken: org.accessToken,
-        refreshToken: org.refreshToken,
-        expiresAt: new Date(Date.now() + org.expiresIn * 1000),
-        scopes: org.scopes.join(','),
-      });
-      const account = await context.get(InstagramAccountRepository).connect({
-        installationId: installation.id,
-        pageId: seeded.page.id,
-        instagramAccountId: seeded.igAccount.id,
-        pageToken: seeded.pageToken,
-        username: seeded.igAccount.username ?? null,
-        name: seeded.igAccount.name ?? null,
-        pageName: seeded.page.name ?? null,
-        avatarUrl: null,
-        connectedByUserId: seeded.user.id,
-      });
+      const installation = await context.get(InstallationRepository).upsertGrant(grantOf(org));
+      const account = await context
+        .get(InstagramAccountRepository)
+        .connect(connectionOf(installation.id, seeded));
       return {
         org,
         meta: seeded,

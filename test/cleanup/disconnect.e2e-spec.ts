@@ -2,6 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { CleanupAuditRepository, InstagramAccountRepository } from '@app/persistence';
 import { ConnectedBusiness, World } from '../support/world';
 import { waitFor } from '../support/wait-for';
+import { connectionOf } from '../support/seeded-records';
 import { PurgeService } from '../../apps/cleanup-worker/src/lifecycle/purge.service';
 import {
   idList,
@@ -20,17 +21,9 @@ async function connectSecondAccount(
   biz: ConnectedBusiness,
 ): Promise<ConnectedBusiness> {
   const meta = world.meta.state.seedBusiness();
-  const account = await world.gateway.app.get(InstagramAccountRepository).connect({
-    installationId: biz.installation.id,
-    pageId: meta.page.id,
-    instagramAccountId: meta.igAccount.id,
-    pageToken: meta.pageToken,
-    username: meta.igAccount.username ?? null,
-    name: meta.igAccount.name ?? null,
-    pageName: meta.page.name ?? null,
-    avatarUrl: null,
-    connectedByUserId: meta.user.id,
-  });
+  const account = await world.gateway.app
+    .get(InstagramAccountRepository)
+    .connect(connectionOf(biz.installation.id, meta));
   return { ...biz, meta, account };
 }
 
@@ -148,17 +141,9 @@ describe('disconnect, reconnect, disconnect again: the first purge date no longe
     await disconnect(biz);
     // Connected again through the Facebook dialog (what the connect flow stores), then disconnected
     // again: the second disconnection has a purge date of its own.
-    await world.gateway.app.get(InstagramAccountRepository).connect({
-      installationId: biz.installation.id,
-      pageId: biz.meta.page.id,
-      instagramAccountId: biz.meta.igAccount.id,
-      pageToken: biz.meta.pageToken,
-      username: null,
-      name: null,
-      pageName: null,
-      avatarUrl: null,
-      connectedByUserId: biz.meta.user.id,
-    });
+    await world.gateway.app
+      .get(InstagramAccountRepository)
+      .connect(connectionOf(biz.installation.id, biz.meta));
     await disconnect(biz);
     // Days later in production: the second purge date is still ahead when the first job runs.
     await query(

@@ -5,6 +5,7 @@ import {
   InstagramAccountRepository,
   InstagramAccountTakenError,
   InstallationRepository,
+  MessageLinkEntity,
   MessageLinkRepository,
 } from '@app/persistence';
 import { PersistenceHarness } from '../support/persistence-harness';
@@ -140,14 +141,17 @@ describe('persistence (real Postgres)', () => {
     const key = {
       installationId: inst.id,
       instagramAccountId: account.id,
-      conversationId: conversation.id,
+      igsid: conversation.igsid,
       instagramMessageId: 'mid.$abc',
     };
-    const claims = await Promise.all([
-      links.claimInbound(key),
-      links.claimInbound(key),
-      links.claimInbound(key),
-    ]);
+    const claim = async (): Promise<{ link: MessageLinkEntity; created: boolean }> => {
+      const claimed = await links.claimInboundWithConversation(key, null);
+      if (!claimed) {
+        throw new Error('the conversation was not found');
+      }
+      return claimed;
+    };
+    const claims = await Promise.all([claim(), claim(), claim()]);
     expect(claims.filter((c) => c.created)).toHaveLength(1);
     expect(new Set(claims.map((c) => c.link.id)).size).toBe(1);
   });

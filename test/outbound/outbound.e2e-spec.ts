@@ -3,6 +3,7 @@ import { InstagramAccountRepository, InstallationRepository } from '@app/persist
 import { DataSource } from 'typeorm';
 import { ConnectedBusiness, World } from '../support/world';
 import { waitFor } from '../support/wait-for';
+import { connectionOf } from '../support/seeded-records';
 
 describe('agent reply → Instagram (gateway, queue, relay worker, emulators)', () => {
   let world: World;
@@ -261,17 +262,7 @@ describe('agent reply → Instagram (gateway, queue, relay worker, emulators)', 
   it('uses a new page token at once, after Meta refused the old one, and refuses at once after a disconnect', async () => {
     const accounts = world.gateway.app.get(InstagramAccountRepository);
     const reconnect = (pageToken: string) =>
-      accounts.connect({
-        installationId: biz.installation.id,
-        pageId: biz.meta.page.id,
-        instagramAccountId: ig(),
-        pageToken,
-        username: null,
-        name: null,
-        pageName: null,
-        avatarUrl: null,
-        connectedByUserId: biz.meta.user.id,
-      });
+      accounts.connect(connectionOf(biz.installation.id, biz.meta, pageToken));
     await reconnect(world.meta.state.pageTokenFor(biz.meta.page.id, biz.meta.user.id));
     const { igsid, chatId } = await customerWrites();
     await world.livechat.agentSendsMessage(chatId, { text: 'first' });

@@ -18,6 +18,7 @@ import { createGateway } from '../../apps/gateway/src/create-gateway';
 import { RunningGateway, startGateway } from './gateway-harness';
 import { createTestDatabase, TestDatabase } from './test-database';
 import { baseTestEnv } from './test-env';
+import { connectionOf, grantOf } from './seeded-records';
 import { deleteKeysWithPrefix, keysWithPrefix, valuesWithPrefix } from './test-redis';
 
 export interface ConnectedBusiness {
@@ -116,25 +117,8 @@ export class World {
     const meta = this.meta.state.seedBusiness();
     const installations = this.gateway.app.get(InstallationRepository);
     const accounts = this.gateway.app.get(InstagramAccountRepository);
-    const installation = await installations.upsertGrant({
-      organizationId: org.organizationId,
-      accountId: org.accountId,
-      accessToken: org.accessToken,
-      refreshToken: org.refreshToken,
-      expiresAt: new Date(Date.now() + org.expiresIn * 1000),
-      scopes: org.scopes.join(','),
-    });
-    const account = await accounts.connect({
-      installationId: installation.id,
-      pageId: meta.page.id,
-      instagramAccountId: meta.igAccount.id,
-      pageToken: meta.pageToken,
-      username: meta.igAccount.username ?? null,
-      name: meta.igAccount.name ?? null,
-      pageName: meta.page.name ?? null,
-      avatarUrl: null,
-      connectedByUserId: meta.user.id,
-    });
+    const installation = await installations.upsertGrant(grantOf(org));
+    const account = await accounts.connect(connectionOf(installation.id, meta));
     return { org, meta, installation, account };
   }
 

@@ -1,6 +1,13 @@
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 
+/**
+ * Lease tokens: a random prefix per process and a counter, unique across processes and runs
+ * without drawing random bytes on every turn (`enter` runs up to three times per job attempt).
+ */
+const LEASE_PREFIX = randomBytes(12).toString('base64url');
+let leaseCount = 0;
+
 export type OrderEntry =
   | { status: 'head'; lease: string }
   | { status: 'busy' }
@@ -90,7 +97,7 @@ export class ConversationOrder {
     score: number,
     leaseMs: number,
   ): Promise<OrderEntry> {
-    const lease = randomBytes(12).toString('base64url');
+    const lease = `${LEASE_PREFIX}.${(leaseCount += 1)}`;
     const [status, head] = await this.scripts().iglOrderEnter(
       this.key(conversation),
       this.leaseKey(conversation),

@@ -3,8 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { JobOptions } from 'bull';
 import { BACKOFF_STRATEGY, classifiedBackoff } from './backoff';
 import { JobProducer } from './job.producer';
-import { QueueClientTuning } from './queue-client.tuning';
-import { QueueErrorListener, REGISTERED_QUEUES } from './queue-error.listener';
+import { QueueConnections, REGISTERED_QUEUES } from './queue-connections';
 import { QueueName } from './queue-names';
 
 export interface QueuesModuleOptions {
@@ -60,8 +59,7 @@ export class QueuesModule {
       imports: [bull, queues],
       providers: [
         JobProducer,
-        QueueErrorListener,
-        QueueClientTuning,
+        QueueConnections,
         { provide: REGISTERED_QUEUES, useValue: options.queues },
       ],
       exports: [bull, queues, JobProducer],

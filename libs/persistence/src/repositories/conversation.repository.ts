@@ -95,10 +95,6 @@ export class ConversationRepository {
     return this.rows.findOneBy({ installationId, id });
   }
 
-  findByChat(installationId: string, chatId: string): Promise<ConversationEntity | null> {
-    return this.rows.findOneBy({ installationId, chatId });
-  }
-
   /**
    * A LiveChat webhook's chat → our conversation, its Instagram account and its installation,
    * read together (one round trip, always current: the messaging window, a disconnect or a

@@ -9,10 +9,11 @@ import {
   ConversationRow,
 } from './conversation.repository';
 
+/** An inbound item: the account, the Instagram user (its conversation) and the item's key. */
 export interface InboundLinkKey {
   installationId: string;
   instagramAccountId: string;
-  conversationId: string;
+  igsid: string;
   instagramMessageId: string;
 }
 
@@ -37,43 +38,6 @@ export class MessageLinkRepository {
   }
 
   /**
-   * Claims an inbound Instagram message before it is sent to LiveChat. Returns the existing row
-   * when the message was claimed before (a redelivery, a retry, or a crash after claiming).
-   */
-  async claimInbound(key: InboundLinkKey): Promise<{ link: MessageLinkEntity; created: boolean }> {
-    const result = await this.rows
-      .createQueryBuilder()
-      .insert()
-      .values({ ...key, direction: 'inbound', state: 'pending' })
-      .orIgnore()
-      .returning(['id', 'created_at'])
-      .execute();
-    const [inserted] = result.raw as Array<{ id: string; created_at: Date }>;
-    if (inserted) {
-      // The usual case, a new item: no second round trip to read back what we just wrote.
-      const link = Object.assign(new MessageLinkEntity(), {
-        ...key,
-        id: String(inserted.id),
-        createdAt: inserted.created_at,
-        direction: 'inbound' as const,
-        state: 'pending' as const,
-        livechatChatId: null,
-        livechatThreadId: null,
-        livechatEventId: null,
-        part: 0,
-      });
-      return { link, created: true };
-    }
-    const created = false;
-    const link = await this.rows.findOneByOrFail({
-      installationId: key.installationId,
-      instagramAccountId: key.instagramAccountId,
-      instagramMessageId: key.instagramMessageId,
-    });
-    return { link, created };
-  }
-
-  /**
    * Claims an inbound Instagram message before it is sent to LiveChat, and reads the conversation
    * it belongs to, in one round trip. `windowAt` (the time of a message that opens Meta's
    * messaging window) moves the conversation's last_inbound_at forward in the same statement.
@@ -82,7 +46,7 @@ export class MessageLinkRepository {
    * exist yet.
    */
   async claimInboundWithConversation(
-    key: Omit<InboundLinkKey, 'conversationId'> & { igsid: string },
+    key: InboundLinkKey,
     windowAt: Date | null,
   ): Promise<{
     conversation: ConversationEntity;

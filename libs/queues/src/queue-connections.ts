@@ -8,13 +8,21 @@ export const REGISTERED_QUEUES = Symbol('REGISTERED_QUEUES');
 const QUEUE_CLOSE_BOUND_MS = 15_000;
 
 /**
- * Bull reports connection trouble as `error` events; an EventEmitter with no `error` listener
- * throws, which would crash the process (typically while it shuts down and its connections
- * close under a timer's feet). Errors are logged instead: Bull reconnects by itself.
+ * What this process's Bull queues need from their connections:
+ * - An `error` listener. Bull reports connection trouble as `error` events; an EventEmitter with
+ *   no listener throws, which would crash the process (typically while it shuts down and its
+ *   connections close under a timer's feet). Errors are logged instead: Bull reconnects by itself.
+ * - Auto-pipelining on each queue's command connection (not on its blocking or subscriber ones):
+ *   the commands of concurrent webhooks and jobs issued in the same tick go out in one socket
+ *   write instead of one each (at 32 concurrent webhooks the writes were 14% of the gateway's
+ *   CPU). Order on the connection is kept; MULTI and explicit pipelines are never
+ *   auto-pipelined. Set on the live client because Bull creates its connections itself (and
+ *   closes them); the blocking connection must not have it (tried: the consumer then stalls).
+ * - A bounded close of the queues this process consumes (see beforeApplicationShutdown).
  */
 @Injectable()
-export class QueueErrorListener implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger(QueueErrorListener.name);
+export class QueueConnections implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(QueueConnections.name);
   private stopping = false;
 
   constructor(
@@ -25,6 +33,7 @@ export class QueueErrorListener implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     for (const name of this.names) {
       const queue = this.producer.queue(name);
+      queue.client.options.enableAutoPipelining = true;
       queue.on('error', (error: Error) => {
         if (this.stopping || /Connection is closed/.test(error.message)) {
           this.logger.debug({ msg: 'queue connection closed', queue: name });
