@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { Browser, chromium, Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { SandboxServer } from '../../sandbox/sandbox-server';
 import { SandboxStack, startSandboxStack } from '../../sandbox/sandbox-stack';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/services';
 import { keysWithPrefix } from '../support/test-redis';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts/sandbox';
 
 describe('sandbox: one exchange each way through the page, in a real browser', () => {
@@ -16,28 +16,11 @@ describe('sandbox: one exchange each way through the page, in a real browser', (
   let url: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH.`,
-      );
-    }
     mkdirSync(ARTIFACTS, { recursive: true });
     stack = await startSandboxStack({ databaseUrl: TEST_DATABASE_URL, redisUrl: TEST_REDIS_URL });
     server = new SandboxServer(stack);
     url = await server.listen(0);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
   });
 

@@ -1,17 +1,17 @@
 import { InstagramAccountRepository, InstallationRepository } from '@app/persistence';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { OrganizationHandle } from '../emulators/livechat';
 import { waitFor } from '../support/wait-for';
 import { World } from '../support/world';
 import { FacebookBusiness, facebookBusiness } from './settings-flows';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'settings-browser');
 
 /**
- * The admin's whole journey in a real browser (Debian's headless Chromium, narrow phone-sized
+ * The admin's whole journey in a real browser (headless Chromium, see support/browser.ts; narrow phone-sized
  * window) against the real gateway and the LiveChat and Meta emulators: install, sign in, connect
  * through the Facebook dialog, see the account, change the group, reconnect an expired account,
  * disconnect it with the keyboard, see it gone. A screenshot per step in test-artifacts/.
@@ -33,11 +33,6 @@ describe('settings page in a browser', () => {
   const installations = () => world.gateway.app.get(InstallationRepository);
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`,
-      );
-    }
     mkdirSync(ARTIFACTS, { recursive: true });
     world = await World.start({ relayWorkers: 0 });
     await world.usePublicGatewayUrl();
@@ -45,19 +40,7 @@ describe('settings page in a browser', () => {
     biz = facebookBusiness(world);
     world.meta.state.setLoginBehavior({ mode: 'prompt', userId: biz.user.id });
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 1,
