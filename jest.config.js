@@ -1,8 +1,11 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/**
+ * Two tiers. `unit`: `*.spec.ts` beside the code, no Postgres or Redis (no global setup), fast.
+ * `e2e`: `*.e2e-spec.ts`, real Postgres and Redis prepared by the global setup, emulators for the
+ * platforms. `npm test` runs both; `npm run test:unit` / `npm run test:e2e` run one.
+ */
+const shared = {
   rootDir: '.',
   roots: ['<rootDir>/apps/', '<rootDir>/libs/', '<rootDir>/test/'],
-  testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
   moduleFileExtensions: ['js', 'json', 'ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
@@ -15,7 +18,24 @@ module.exports = {
   },
   testEnvironment: 'node',
   setupFiles: ['reflect-metadata'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
   testTimeout: 60000,
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      // `*.spec.ts` but not `*.e2e-spec.ts`
+      testRegex: '(?<!e2e-)spec\\.ts$',
+    },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testRegex: '\\.e2e-spec\\.ts$',
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+  ],
 };

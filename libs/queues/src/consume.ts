@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Job, Queue } from 'bull';
+import { recordConsumer } from './queue-contract';
 
 const logger = new Logger('QueueConsumer');
 
@@ -13,6 +14,7 @@ export function consumeQueue<T>(
   concurrency: number,
   handler: (job: Job<T>) => Promise<unknown>,
 ): void {
+  recordConsumer(queue.name);
   queue.process(concurrency, handler).catch((error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     logger.log({ msg: 'stopped consuming', queue: queue.name, reason: message });

@@ -27,3 +27,5 @@ export type { OrderEntry } from './conversation-order';
 export { RedisLock } from './redis-lock';
 export { ORDERED_JOB_OPTIONS } from './queues.module';
 export { consumeQueue } from './consume';
+export { consumersStarted, queueContractProblems } from './queue-contract';
+export type { ConsumerApp } from './queue-contract';

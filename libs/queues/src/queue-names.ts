@@ -24,7 +24,10 @@ export enum QueueName {
   TOKEN_HEALTH = 'token-health',
 }
 
-/** Which app consumes which queue (checked by a test: every queue has exactly one consumer). */
+/**
+ * Which app consumes which queue. test/foundation/queue-contract.e2e-spec.ts boots both workers
+ * and fails unless every queue has exactly one consumer, in this app (`queueContractProblems`).
+ */
 export const QUEUE_CONSUMER: Record<QueueName, 'relay-worker' | 'cleanup-worker'> = {
   [QueueName.INSTAGRAM_INBOUND]: 'relay-worker',
   [QueueName.CUSTOMER_PROFILE]: 'relay-worker',
