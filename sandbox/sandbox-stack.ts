@@ -201,7 +201,8 @@ export async function startSandboxStack(options: SandboxOptions = {}): Promise<S
       throw new Error(`the install flow did not finish (${installed.status} at ${installed.url})`);
     }
 
-    // Connect Instagram through the real flow: connect → Facebook dialog (auto-continue) → callback.
+    // Connect Instagram through the real flow: connect → Facebook dialog (auto-continue) →
+    // callback (hands over a handle) → complete with the admin's token, as the settings page does.
     const business = meta.state.seedBusiness({
       customer: { igsid: 'demo-customer', name: 'Alex Customer', username: 'alex.customer' },
     });
@@ -215,9 +216,18 @@ export async function startSandboxStack(options: SandboxOptions = {}): Promise<S
       throw new Error(`connect did not start (${start.status}): ${await start.text()}`);
     }
     const { url } = (await start.json()) as { url: string };
-    const connected = await follow(url);
-    if (connected.status !== 200) {
-      throw new Error(`the connect flow did not finish (${connected.status} at ${connected.url})`);
+    const landed = await follow(url);
+    const handle = /<meta name="igl-connect-handle" content="([^"]+)">/.exec(landed.body)?.[1];
+    if (landed.status !== 200 || !handle) {
+      throw new Error(`the connect flow did not finish (${landed.status} at ${landed.url})`);
+    }
+    const completed = await fetch(`${gatewayUrl}/api/instagram/connect/complete`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${org.accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ handle }),
+    });
+    if (completed.status !== 200) {
+      throw new Error(`the connect was not completed (${completed.status}): ${await completed.text()}`);
     }
 
     return {

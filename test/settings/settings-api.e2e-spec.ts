@@ -6,8 +6,11 @@ import { InstallService } from '../../apps/gateway/src/install/install.service';
 import { World } from '../support/world';
 import {
   call,
+  completeConnect,
+  connectAccount,
   connectThroughDialog,
   facebookBusiness,
+  handleIn,
   installedOrganization,
   installFromMarketplace,
   installThroughOurFlow,
@@ -209,8 +212,8 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
       const a = await installedOrganization(world);
       const b = await installedOrganization(world);
       const biz = facebookBusiness(world);
-      const connected = await connectThroughDialog(world, a.token, biz.user.id);
-      expect(connected.response.status).toBe(200);
+      const connected = await connectAccount(world, a.token, biz.user.id);
+      expect(connected.status).toBe(200);
       const [accountOfA] = await accounts().listForInstallation(a.installationId);
 
       const listB = await call(world, '/api/instagram/accounts', { token: b.token });
@@ -283,11 +286,37 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
         json: { display: 'iframe' },
       });
       expect(display.status).toBe(400);
+      const login = await call(world, '/api/instagram/connect', {
+        method: 'POST',
+        token,
+        json: { login: 'twitter' },
+      });
+      expect(login.status).toBe(400);
+      expect(((await login.json()) as { message: string[] }).message).toContain(
+        'login must be one of the following values: facebook, instagram',
+      );
+      // Instagram Login is announced in the API but not built yet.
+      const instagram = await call(world, '/api/instagram/connect', {
+        method: 'POST',
+        token,
+        json: { login: 'instagram' },
+      });
+      expect(instagram.status).toBe(400);
+      expect(((await instagram.json()) as { message: string }).message).toContain(
+        'not available yet',
+      );
+      const facebook = await call(world, '/api/instagram/connect', {
+        method: 'POST',
+        token,
+        json: { login: 'facebook' },
+      });
+      expect(facebook.status).toBe(200);
+      expect(((await facebook.json()) as { url: string }).url).toContain('/dialog/oauth');
     });
   });
 
   describe('connecting Instagram', () => {
-    it('builds the Facebook Login URL with the scopes and a signed state, connects one Page at once, subscribes it and lists it', async () => {
+    it('builds the Facebook Login URL with the scopes and a signed state; the callback hands over a handle; complete connects the one Page, subscribes it and lists it', async () => {
       const { token, installationId } = await installedOrganization(world);
       const biz = facebookBusiness(world);
       const started = await call(world, '/api/instagram/connect', {
@@ -318,9 +347,21 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
       world.meta.state.setLoginBehavior({ userId: biz.user.id });
       const response = await call(world, world.meta.completeLogin(url));
       expect(response.status).toBe(200);
-      const text = textOf(await response.text());
-      expect(text).toContain('Instagram account connected');
-      expect(text).toContain(`@${biz.igAccount.username}`);
+      const html = await response.text();
+      expect(textOf(html)).toContain('nothing is connected yet');
+      const handle = handleIn(html);
+      expect(handle).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(html).toContain(`data-settings-origin="${world.gateway.url}"`);
+      expect(html).not.toContain(world.meta.state.pageTokenFor(biz.page.id, biz.user.id));
+      expect(await accounts().listForInstallation(installationId)).toEqual([]);
+      expect(world.meta.state.subscriptions.get(biz.page.id)).toBeUndefined();
+
+      const completed = await completeConnect(world, token, handle!);
+      expect(completed.status).toBe(200);
+      expect(completed.body).toMatchObject({
+        reconnected: false,
+        account: { username: biz.igAccount.username, pageId: biz.page.id, status: 'active' },
+      });
 
       expect(world.meta.state.subscriptions.get(biz.page.id)).toEqual(PAGE_FIELDS);
       const listed = await call(world, '/api/instagram/accounts', { token });
@@ -355,52 +396,75 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
       expect(again.accounts[0].lastRelayedAt).toBe(when.toISOString());
     });
 
-    it('offers a chooser when several Pages have Instagram accounts, and connects the one chosen', async () => {
+    it('answers a choice when several Pages have Instagram accounts, and connects the one chosen', async () => {
       const { token, installationId } = await installedOrganization(world);
       const biz = facebookBusiness(world);
       const second = world.meta.state.addPage({ ownerUserId: biz.user.id, name: 'Second Shop' });
       world.meta.state.addPage({ ownerUserId: biz.user.id, name: 'No IG Page', instagram: false });
       const { response, html } = await connectThroughDialog(world, token, biz.user.id);
       expect(response.status).toBe(200);
-      expect(html).toContain('Choose the Instagram account to connect');
-      expect(html).toContain(`@${biz.igAccount.username}`);
-      expect(html).toContain(`@${second.igAccount!.username}`);
-      expect(html).not.toContain(world.meta.state.pageTokenFor(biz.page.id, biz.user.id));
-      const ref = /name="ref" value="([^"]+)"/.exec(html)![1];
+      const handle = handleIn(html)!;
+
+      const choice = await completeConnect(world, token, handle);
+      expect(choice.status).toBe(200);
+      expect(choice.body).toEqual({
+        choose: [
+          expect.objectContaining({
+            pageId: biz.page.id,
+            name: biz.page.name,
+            username: biz.igAccount.username,
+            state: 'available',
+          }),
+          expect.objectContaining({
+            pageId: second.page.id,
+            name: 'Second Shop',
+            username: second.igAccount!.username,
+            state: 'available',
+          }),
+        ],
+      });
+      expect(JSON.stringify(choice.body)).not.toContain(
+        world.meta.state.pageTokenFor(biz.page.id, biz.user.id),
+      );
       expect(await accounts().listForInstallation(installationId)).toEqual([]);
 
-      const chosen = await call(world, '/connect/instagram/choose', {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ ref, page_id: second.page.id }).toString(),
-      });
+      // A Page that was not offered is refused, and the handle stays usable.
+      const wrong = await completeConnect(world, token, handle, '999999');
+      expect(wrong.status).toBe(400);
+      expect(wrong.body).toMatchObject({ reason: 'unknown-page' });
+
+      const chosen = await completeConnect(world, token, handle, second.page.id);
       expect(chosen.status).toBe(200);
-      expect(textOf(await chosen.text())).toContain(`@${second.igAccount!.username}`);
+      expect(chosen.body).toMatchObject({ account: { username: second.igAccount!.username } });
       const rows = await accounts().listForInstallation(installationId);
       expect(rows.map((r) => r.instagramAccountId)).toEqual([second.igAccount!.id]);
       expect(world.meta.state.subscriptions.get(second.page.id)).toEqual(PAGE_FIELDS);
 
-      // The reference is single-use once it connected; a forged one is refused.
-      const replay = await call(world, '/connect/instagram/choose', {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ ref, page_id: biz.page.id }).toString(),
-      });
+      // The handle is single-use once it connected; a malformed one is refused.
+      const replay = await completeConnect(world, token, handle, biz.page.id);
       expect(replay.status).toBe(410);
-      const missing = await call(world, '/connect/instagram/choose', {
+      expect(replay.body).toMatchObject({ reason: 'handle-gone' });
+      expect(world.meta.state.subscriptions.get(biz.page.id)).toBeUndefined();
+      const malformed = await call(world, '/api/instagram/connect/complete', {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ page_id: 'x' }).toString(),
+        token,
+        json: { handle: 'x', pageId: 'abc' },
       });
-      expect(missing.status).toBe(400);
+      expect(malformed.status).toBe(400);
+      expect(((await malformed.json()) as { message: string[] }).message).toEqual(
+        expect.arrayContaining([
+          'handle must be the handle the callback page gave',
+          'pageId must be one of the Page ids offered',
+        ]),
+      );
     });
 
     it('connects several accounts to one installation', async () => {
       const { token, installationId } = await installedOrganization(world);
       const one = facebookBusiness(world);
       const two = facebookBusiness(world);
-      expect((await connectThroughDialog(world, token, one.user.id)).response.status).toBe(200);
-      expect((await connectThroughDialog(world, token, two.user.id)).response.status).toBe(200);
+      expect((await connectAccount(world, token, one.user.id)).status).toBe(200);
+      expect((await connectAccount(world, token, two.user.id)).status).toBe(200);
       const rows = await accounts().listForInstallation(installationId);
       expect(rows.map((r) => r.instagramAccountId).sort()).toEqual(
         [one.igAccount.id, two.igAccount.id].sort(),
@@ -411,12 +475,11 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
       const a = await installedOrganization(world);
       const b = await installedOrganization(world);
       const biz = facebookBusiness(world);
-      expect((await connectThroughDialog(world, a.token, biz.user.id)).response.status).toBe(200);
-      const { response, html } = await connectThroughDialog(world, b.token, biz.user.id);
-      expect(response.status).toBe(409);
-      const text = textOf(html);
-      expect(text).toContain('Connected to another LiveChat organization');
-      expect(text).toContain(
+      expect((await connectAccount(world, a.token, biz.user.id)).status).toBe(200);
+      const refused = await connectAccount(world, b.token, biz.user.id);
+      expect(refused.status).toBe(409);
+      expect(refused.body).toMatchObject({ reason: 'taken' });
+      expect(String(refused.body.message)).toContain(
         `@${biz.igAccount.username} is already connected to another LiveChat organization`,
       );
       expect(await accounts().listForInstallation(b.installationId)).toEqual([]);
@@ -490,11 +553,11 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
         message: 'Instagram messaging is not available for this account',
         times: 1,
       });
-      const { response, html } = await connectThroughDialog(world, token, biz.user.id);
-      expect(response.status).toBe(422);
-      const text = textOf(html);
-      expect(text).toContain('Instagram does not allow access to messages');
-      expect(text).toContain('Allow access to messages');
+      const refused = await connectAccount(world, token, biz.user.id);
+      expect(refused.status).toBe(422);
+      expect(refused.body).toMatchObject({ reason: 'messaging-not-allowed' });
+      expect(String(refused.body.message)).toContain('does not let apps read and answer');
+      expect(String(refused.body.message)).toContain('Allow access to messages');
       expect(await accounts().listForInstallation(installationId)).toEqual([]);
       expect(world.meta.state.subscriptions.get(biz.page.id)).toBeUndefined();
 
@@ -505,9 +568,9 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
         code: 36103,
         times: 1,
       });
-      const second = await connectThroughDialog(world, token, biz.user.id);
-      expect(second.response.status).toBe(422);
-      expect(textOf(second.html)).toContain('Allow access to messages');
+      const second = await connectAccount(world, token, biz.user.id);
+      expect(second.status).toBe(422);
+      expect(String(second.body.message)).toContain('Allow access to messages');
     });
 
     it('offers to reconnect when the Facebook login expired, and lists accounts needing it', async () => {
@@ -531,7 +594,7 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
       expect(tokenDied.response.status).toBe(400);
       expect(textOf(tokenDied.html)).toContain('Your Facebook login expired');
 
-      expect((await connectThroughDialog(world, token, biz.user.id)).response.status).toBe(200);
+      expect((await connectAccount(world, token, biz.user.id)).status).toBe(200);
       const [row] = await accounts().listForInstallation(installationId);
       await accounts().setStatus(
         installationId,
@@ -548,8 +611,8 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
       });
 
       // Reconnecting is the same flow, and makes the account active again.
-      const reconnected = await connectThroughDialog(world, token, biz.user.id);
-      expect(textOf(reconnected.html)).toContain('Instagram account reconnected');
+      const reconnected = await connectAccount(world, token, biz.user.id);
+      expect(reconnected.body).toMatchObject({ reconnected: true });
       expect((await accounts().findForInstallation(installationId, row.id))!.status).toBe('active');
     });
 
@@ -599,6 +662,7 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
 
       const ok = await call(world, callback.toString());
       expect(ok.status).toBe(200);
+      expect(handleIn(await ok.text())).toBeDefined();
       const replay = await call(world, callback.toString());
       expect(replay.status).toBe(400);
       expect(textOf(await replay.text())).toContain('This connection link was already used');
@@ -618,7 +682,7 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
     it('stops relaying at once, queues the revocation and the delayed purge, and is idempotent', async () => {
       const { token, installationId } = await installedOrganization(world);
       const biz = facebookBusiness(world);
-      await connectThroughDialog(world, token, biz.user.id);
+      expect((await connectAccount(world, token, biz.user.id)).status).toBe(200);
       const [row] = await accounts().listForInstallation(installationId);
 
       const before = Date.now();
@@ -750,7 +814,10 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
       ['/api/instagram/accounts', {}],
       ['/api/instagram/connect', { method: 'POST', token, json: {} }],
       ['/connect/instagram/callback?state=x&code=y', {}],
-      ['/connect/instagram/choose', { method: 'POST', json: { ref: 'x', page_id: '1' } }],
+      [
+        '/api/instagram/connect/complete',
+        { method: 'POST', token, json: { handle: 'A'.repeat(32) } },
+      ],
     ];
     for (const [path, init] of probes) {
       await call(world, path, init);
@@ -764,7 +831,7 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
       '/api/instagram/accounts',
       '/api/instagram/connect',
       '/connect/instagram/callback',
-      '/connect/instagram/choose',
+      '/api/instagram/connect/complete',
     ]) {
       expect(paths).toContain(path);
     }

@@ -116,6 +116,42 @@ export async function connectThroughDialog(
   return { response, html: await response.text(), dialogUrl, callbackUrl };
 }
 
+/** The handle the callback page hands to the settings page (`<meta name="igl-connect-handle">`). */
+export function handleIn(html: string): string | undefined {
+  return /<meta name="igl-connect-handle" content="([^"]+)">/.exec(html)?.[1];
+}
+
+/** The settings page's half: `POST /api/instagram/connect/complete` with the admin's token. */
+export async function completeConnect(
+  world: World,
+  token: string,
+  handle: string,
+  pageId?: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await call(world, '/api/instagram/connect/complete', {
+    method: 'POST',
+    token,
+    json: pageId === undefined ? { handle } : { handle, pageId },
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/**
+ * The whole connect as the settings page does it for one Page: the dialog, the callback's
+ * handle, then complete with the same admin's token. Returns complete's answer.
+ */
+export async function connectAccount(
+  world: World,
+  token: string,
+  userId: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const { response, html } = await connectThroughDialog(world, token, userId);
+  expect(response.status).toBe(200);
+  const handle = handleIn(html);
+  expect(handle).toBeDefined();
+  return completeConnect(world, token, handle!);
+}
+
 /** The visible text of a page (tags dropped, entities of our escaping decoded). */
 export function textOf(html: string): string {
   return html

@@ -1,7 +1,7 @@
 import { MESSAGING_NOT_ALLOWED_REASON, REQUIRED_FACEBOOK_SCOPES } from '@app/connections';
 import { html, SafeHtml } from '../pages/html.util';
 import { renderDocument, renderMessagePage } from '../pages/page-layout';
-import { ChooserOption, ConnectResult } from './instagram-connect.service';
+import { CompleteOutcome, ConnectResult } from './instagram-connect.service';
 
 export interface RenderedPage {
   status: number;
@@ -27,10 +27,13 @@ function listOf(names: string[]): string {
   return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
-/** The page a connect attempt ends on, for every outcome. */
-export function renderConnectResult(result: ConnectResult): RenderedPage {
+/**
+ * The page Facebook's callback ends on. `settingsOrigin`: the only origin the handle may be
+ * posted to (the gateway's PUBLIC_URL origin, where the settings page runs).
+ */
+export function renderConnectResult(result: ConnectResult, settingsOrigin: string): RenderedPage {
   const { outcome } = result;
-  const data = (kind: string) => ({ result: kind, popup: result.display === 'popup' ? '1' : '0' });
+  const popup = result.display === 'popup' ? '1' : '0';
   const message = (
     status: number,
     title: string,
@@ -40,30 +43,37 @@ export function renderConnectResult(result: ConnectResult): RenderedPage {
     status,
     page: renderMessagePage({
       title,
-      tone: status < 300 ? (outcome.kind === 'connected' ? 'success' : 'info') : 'error',
+      tone: status < 300 ? 'info' : 'error',
       paragraphs,
       actions,
       view: 'connect-result',
-      data: data(outcome.kind),
+      data: { result: outcome.kind, popup },
     }),
   });
 
   switch (outcome.kind) {
-    case 'connected': {
-      const { account } = outcome;
-      return message(
-        200,
-        outcome.reconnected ? 'Instagram account reconnected' : 'Instagram account connected',
-        [
-          html`<strong id="connected-username">${handle(account.username)}</strong
-            >${account.pageName ? html` (Facebook Page “${account.pageName}”)` : ''} is connected.`,
-          'New Instagram Direct Messages now arrive in LiveChat as chats, and agents’ replies go back to Instagram.',
-        ],
-        BACK,
-      );
-    }
-    case 'choose':
-      return { status: 200, page: renderChooser(outcome.ref, outcome.options, result.display) };
+    case 'handoff':
+      return {
+        status: 200,
+        page: renderDocument({
+          title: 'Finish connecting in the app settings',
+          script: true,
+          meta: { 'igl-connect-handle': outcome.handle },
+          data: { view: 'connect-handoff', popup, 'settings-origin': settingsOrigin },
+          body: html`<section class="card notice notice-info" role="status">
+            <h1>Finish connecting in the app settings</h1>
+            <p id="handoff-status">
+              The Facebook login is done, but nothing is connected yet: the LiveChat administrator
+              who clicked “Connect Instagram account” finishes it in the app settings.
+            </p>
+            <p>
+              If you did not start this from the app settings of your own LiveChat organization,
+              close this page. Nothing was connected.
+            </p>
+            <p class="actions">${BACK}</p>
+          </section>`,
+        }),
+      };
     case 'cancelled':
       return message(200, 'Facebook login cancelled', [
         'You cancelled the Facebook login, so no Instagram account was connected.',
@@ -141,16 +151,6 @@ export function renderConnectResult(result: ConnectResult): RenderedPage {
         html`${handle(outcome.username)} does not let apps read and answer its messages.`,
         MESSAGING_NOT_ALLOWED_REASON,
       ]);
-    case 'taken':
-      return message(409, 'Connected to another LiveChat organization', [
-        html`${handle(outcome.username)} is already connected to another LiveChat organization with
-        this app. An Instagram account can be connected to one organization at a time.`,
-        'Disconnect it in the app settings of that organization first, then connect it here.',
-      ]);
-    case 'choice-expired':
-      return message(410, 'This choice expired', [
-        'The list of Pages is kept for 10 minutes. Start again from the app settings.',
-      ]);
     case 'upstream-failed':
       return message(502, 'Facebook did not answer', [
         'The account could not be connected because Facebook did not answer as expected. Try again in a minute.',
@@ -158,66 +158,67 @@ export function renderConnectResult(result: ConnectResult): RenderedPage {
   }
 }
 
-function renderChooser(ref: string, options: ChooserOption[], display: string): SafeHtml {
-  const firstAvailable = options.findIndex((o) => o.state !== 'taken');
-  const items = options.map((option, index) => {
-    const id = `page-${index}`;
-    const disabled = option.state === 'taken';
-    const note =
-      option.state === 'taken'
-        ? 'connected to another LiveChat organization'
-        : option.state === 'connected-here'
-          ? 'already connected here (choose it to refresh the connection)'
-          : '';
-    return html`<li class="choice">
-      <input
-        type="radio"
-        name="page_id"
-        id="${id}"
-        value="${option.pageId}"
-        ${index === firstAvailable ? html` checked` : ''}${disabled ? html` disabled` : ''}
-      />
-      <label for="${id}">
-        ${option.avatarUrl ? html`<img class="avatar" src="${option.avatarUrl}" alt="" width="40" height="40" />` : html`<span class="avatar avatar-empty" aria-hidden="true"></span>`}
-        <span class="choice-text"
-          ><strong>${handle(option.username)}</strong
-          >${option.name ? html` · ${option.name}` : ''}<br />
-          <span class="muted"
-            >Facebook Page: ${option.pageName}${note ? html` — ${note}` : ''}</span
-          ></span
-        >
-      </label>
-    </li>`;
-  });
-  return renderDocument({
-    title: 'Choose the Instagram account',
-    data: { view: 'connect-chooser', popup: display === 'popup' ? '1' : '0' },
-    body: html`<section class="card">
-      <h1>Choose the Instagram account to connect</h1>
-      <p>
-        Your Facebook login manages several Pages with an Instagram professional account. Pick the
-        one whose messages should arrive in LiveChat; you can connect the others afterwards.
-      </p>
-      <form method="post" action="/connect/instagram/choose" id="chooser">
-        <input type="hidden" name="ref" value="${ref}" />
-        <fieldset>
-          <legend>Instagram accounts</legend>
-          <ul class="choices">
-            ${items}
-          </ul>
-        </fieldset>
-        <p class="actions">
-          <button
-            type="submit"
-            class="button"
-            id="choose-submit"
-            ${firstAvailable < 0 ? html` disabled` : ''}
-          >
-            Connect
-          </button>
-          <a href="/app">Cancel</a>
-        </p>
-      </form>
-    </section>`,
-  });
+export interface CompleteRefusal {
+  status: number;
+  reason: string;
+  message: string;
+}
+
+/** The JSON answer of `POST /api/instagram/connect/complete` for every outcome but success. */
+export function completeRefusal(
+  outcome: Exclude<CompleteOutcome, { kind: 'connected' } | { kind: 'choose' }>,
+): CompleteRefusal {
+  switch (outcome.kind) {
+    case 'handle-gone':
+      return {
+        status: 410,
+        reason: 'handle-gone',
+        message:
+          'This connection was already completed, or it expired. Connect again from the settings.',
+      };
+    case 'other-installation':
+      return {
+        status: 403,
+        reason: 'other-installation',
+        message:
+          'This connection was started from another LiveChat organization, so it cannot be completed here. Nothing was connected.',
+      };
+    case 'unknown-page':
+      return {
+        status: 400,
+        reason: 'unknown-page',
+        message: 'Choose one of the Pages listed.',
+      };
+    case 'taken':
+      return {
+        status: 409,
+        reason: 'taken',
+        message: `${handle(outcome.username)} is already connected to another LiveChat organization with this app. An Instagram account can be connected to one organization at a time: disconnect it there first.`,
+      };
+    case 'messaging-not-allowed':
+      return {
+        status: 422,
+        reason: 'messaging-not-allowed',
+        message: `${handle(outcome.username)} does not let apps read and answer its messages. ${MESSAGING_NOT_ALLOWED_REASON}`,
+      };
+    case 'missing-permissions':
+      return {
+        status: 422,
+        reason: 'missing-permissions',
+        message: `Some permissions were not granted: ${outcome.missing.join(', ')}. Connect again and leave every permission switched on in the Facebook dialog.`,
+      };
+    case 'login-expired':
+      return {
+        status: 410,
+        reason: 'login-expired',
+        message: 'The Facebook login expired before the account could be connected. Connect again.',
+      };
+    case 'upstream-failed':
+      return {
+        status: 502,
+        reason: 'upstream-failed',
+        message:
+          'The account could not be connected because Facebook did not answer as expected. Try again in a minute.',
+      };
+  }
 }

@@ -1,9 +1,11 @@
 import {
+  BadRequestException,
   Body,
   Controller,
   Get,
   Header,
   HttpCode,
+  HttpException,
   Post,
   Query,
   Res,
@@ -15,15 +17,29 @@ import { AdminFlowMetrics } from '../pages/admin-flow.metrics';
 import { avatarImageSources, sendPage } from '../pages/page-layout';
 import { queryParam } from '../pages/query.util';
 import { Admin, AdminAuthGuard, AdminContext } from '../settings/admin-auth.guard';
+import { accountView } from '../settings/instagram-accounts.service';
 import { STRICT_BODY } from '../settings/settings-api.controller';
-import { ConnectRequestDto } from '../settings/settings.dto';
-import { renderConnectResult } from './connect-pages';
+import {
+  AccountView,
+  CompleteConnectDto,
+  ConnectRequestDto,
+  PageChoiceView,
+} from '../settings/settings.dto';
+import { completeRefusal, renderConnectResult } from './connect-pages';
 import { ConnectResult, InstagramConnectService } from './instagram-connect.service';
 
-/** Connecting Instagram accounts: the dialog URL (settings API), Facebook's callback, the chooser. */
+export type CompleteConnectView =
+  | { account: AccountView; reconnected: boolean }
+  | { choose: PageChoiceView[] };
+
+/**
+ * Connecting Instagram accounts: the dialog URL (settings API), Facebook's callback (hands a
+ * single-use handle to the settings page; connects nothing), and the completion (settings API).
+ */
 @Controller()
 export class ConnectController {
   private readonly imgSrc: string[];
+  private readonly settingsOrigin: string;
 
   constructor(
     private readonly connect: InstagramConnectService,
@@ -31,14 +47,20 @@ export class ConnectController {
     env: GatewayEnv,
   ) {
     this.imgSrc = avatarImageSources(env.META_GRAPH_URL);
+    this.settingsOrigin = new URL(env.PUBLIC_URL).origin;
   }
 
-  /** `{ url }` of the Facebook Login dialog, with a signed state naming the installation. */
+  /** `{ url }` of the login dialog, with a signed state naming the installation. */
   @Post('api/instagram/connect')
   @UseGuards(AdminAuthGuard)
   @HttpCode(200)
   @Header('cache-control', 'no-store')
   start(@Admin() admin: AdminContext, @Body(STRICT_BODY) body: ConnectRequestDto): { url: string } {
+    if (body.login === 'instagram') {
+      throw new BadRequestException(
+        'Instagram Login is not available yet: connect through Facebook Login ("login": "facebook").',
+      );
+    }
     this.flows.count('connect', 'started');
     return {
       url: this.connect.loginUrl(admin.installation.id, admin.accountId, body.display ?? 'page'),
@@ -65,24 +87,52 @@ export class ConnectController {
     return this.send(reply, result);
   }
 
-  /** The chooser form: `ref` (its server-side reference) and the chosen `page_id`. */
-  @Post('connect/instagram/choose')
-  async choose(@Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
-    const fields =
-      typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-    const { ref, page_id: pageId } = fields;
-    if (typeof ref !== 'string' || typeof pageId !== 'string' || !/^\d{1,32}$/.test(pageId)) {
-      return this.send(reply, {
-        display: 'page',
-        outcome: { kind: 'bad-request', message: 'Choose one of the Pages listed.' },
-      });
+  /**
+   * The settings page completes a connect with the callback's handle: only an admin of the
+   * installation that started it can. `{ choose }` when several Pages qualify; then again with
+   * the `pageId` chosen.
+   */
+  @Post('api/instagram/connect/complete')
+  @UseGuards(AdminAuthGuard)
+  @HttpCode(200)
+  @Header('cache-control', 'no-store')
+  async complete(
+    @Admin() admin: AdminContext,
+    @Body(STRICT_BODY) body: CompleteConnectDto,
+  ): Promise<CompleteConnectView> {
+    const outcome = await this.connect.complete(admin.installation.id, body.handle, body.pageId);
+    this.flows.count('connect', outcome.kind);
+    switch (outcome.kind) {
+      case 'connected':
+        return { account: accountView(outcome.account), reconnected: outcome.reconnected };
+      case 'choose':
+        return {
+          choose: outcome.options.map((o) => ({
+            pageId: o.pageId,
+            name: o.pageName,
+            username: o.username,
+            instagramName: o.name,
+            avatarUrl: o.avatarUrl,
+            state: o.state,
+          })),
+        };
+      default: {
+        const refusal = completeRefusal(outcome);
+        throw new HttpException(
+          {
+            statusCode: refusal.status,
+            reason: refusal.reason,
+            message: refusal.message,
+          },
+          refusal.status,
+        );
+      }
     }
-    return this.send(reply, await this.connect.choose(ref, pageId));
   }
 
   private send(reply: FastifyReply, result: ConnectResult): void {
     this.flows.count('connect', result.outcome.kind);
-    const { status, page } = renderConnectResult(result);
+    const { status, page } = renderConnectResult(result, this.settingsOrigin);
     sendPage(reply, status, page, { imgSrc: this.imgSrc });
   }
 }

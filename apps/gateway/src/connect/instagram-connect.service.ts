@@ -17,7 +17,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { GatewayEnv } from '../config/gateway.env';
 import { SignedState } from '../pages/signed-state.util';
-import { ConnectChoiceStore, PageOption } from './connect-choice.store';
+import { ConnectHandleStore, PageOption } from './connect-handle.store';
 
 /** How long the Facebook dialog may take, from "Connect" to the callback. */
 export const CONNECT_STATE_TTL_MS = 10 * 60_000;
@@ -65,9 +65,9 @@ export interface ChooserOption {
   state: ChooserOptionState;
 }
 
+/** What the callback page shows: the handle to complete with, or why there is none. */
 export type ConnectOutcome =
-  | { kind: 'connected'; account: InstagramAccountEntity; reconnected: boolean }
-  | { kind: 'choose'; ref: string; options: ChooserOption[] }
+  | { kind: 'handoff'; handle: string }
   | { kind: 'cancelled' }
   | { kind: 'login-failed'; description?: string }
   | { kind: 'bad-state'; reason: 'missing' | 'malformed' | 'bad-signature' | 'expired' }
@@ -79,9 +79,26 @@ export type ConnectOutcome =
   | { kind: 'no-pages' }
   | { kind: 'no-instagram'; pageNames: string[] }
   | { kind: 'messaging-not-allowed'; username: string | null }
-  | { kind: 'taken'; username: string | null }
-  | { kind: 'choice-expired' }
   | { kind: 'upstream-failed' };
+
+/** What connecting one Page can end in. */
+export type PageConnectOutcome =
+  | { kind: 'connected'; account: InstagramAccountEntity; reconnected: boolean }
+  | { kind: 'login-expired' }
+  | { kind: 'missing-permissions'; missing: string[] }
+  | { kind: 'messaging-not-allowed'; username: string | null }
+  | { kind: 'taken'; username: string | null }
+  | { kind: 'upstream-failed' };
+
+/** `POST /api/instagram/connect/complete`'s outcomes. */
+export type CompleteOutcome =
+  | PageConnectOutcome
+  | { kind: 'choose'; options: ChooserOption[] }
+  /** Unknown, expired, or already used. */
+  | { kind: 'handle-gone' }
+  /** The handle belongs to another installation's connect: refused, and burnt. */
+  | { kind: 'other-installation' }
+  | { kind: 'unknown-page' };
 
 export interface ConnectResult {
   display: ConnectDisplay;
@@ -100,9 +117,12 @@ const DEAD_CODE_SUBCODES = new Set([36007, 36009]);
 
 /**
  * Connecting an Instagram professional account through Facebook Login (meta-instagram-api.md §5.1):
- * dialog URL with a signed expiring state → code → long-lived user token → granted permissions →
- * Pages with their Instagram accounts → (chooser when several) → messaging check → Page
- * subscription → stored connection. Every failure a person can act on comes back as an outcome.
+ * dialog URL with a signed expiring state → callback: code → long-lived user token → granted
+ * permissions → Pages with their Instagram accounts → a single-use handle, handed to the settings
+ * page that opened the dialog → complete (the admin's Bearer token, same installation as the
+ * state): (choice when several) → messaging check → Page subscription → stored connection. The
+ * callback alone connects nothing, so a dialog URL sent to someone else's Page admin connects
+ * nothing either. Every failure a person can act on comes back as an outcome.
  */
 @Injectable()
 export class InstagramConnectService {
@@ -116,7 +136,7 @@ export class InstagramConnectService {
     private readonly graph: MetaGraphClient,
     private readonly installations: InstallationRepository,
     private readonly accounts: InstagramAccountRepository,
-    private readonly choices: ConnectChoiceStore,
+    private readonly handles: ConnectHandleStore,
   ) {
     this.states = new SignedState(
       env.TOKEN_ENCRYPTION_KEY,
@@ -167,7 +187,7 @@ export class InstagramConnectService {
     }
     const { i: installationId, n: nonce, d: display, a: livechatAccountId } = check.payload;
     const done = (outcome: ConnectOutcome): ConnectResult => ({ display, outcome });
-    if (!(await this.choices.claimNonce(nonce, CONNECT_STATE_TTL_MS))) {
+    if (!(await this.handles.claimNonce(nonce, CONNECT_STATE_TTL_MS))) {
       return done({ kind: 'state-used' });
     }
     if (!(await this.installationIsLive(installationId))) {
@@ -208,60 +228,87 @@ export class InstagramConnectService {
         return done({ kind: 'no-instagram', pageNames: pages.map((p) => p.name).filter(Boolean) });
       }
       const options = await Promise.all(linked.map((page) => this.describe(page)));
-      const facebookUserId = debug.userId ?? null;
+      // Nothing is connected here: whoever holds this browser may not be the admin who started
+      // the connect. The settings page of the state's installation completes it with the handle.
+      const handle = await this.handles.save({
+        installationId,
+        livechatAccountId,
+        facebookUserId: debug.userId ?? null,
+        options,
+      });
       this.logger.log({
-        msg: 'instagram connect: login finished',
+        msg: 'instagram connect: login finished, waiting for the settings page',
         installationId,
         livechatAccountId,
         pagesWithInstagram: options.length,
       });
-      if (options.length === 1 && options[0]) {
-        return done(await this.connectPage(installationId, facebookUserId, options[0]));
-      }
-      const ref = await this.choices.save({ installationId, facebookUserId, display, options });
-      return done({ kind: 'choose', ref, options: await this.annotate(installationId, options) });
+      return done({ kind: 'handoff', handle });
     } catch (error) {
       return done(this.failure(error, installationId));
     }
   }
 
-  /** The chooser's answer: connect the Page the admin picked. */
-  async choose(ref: string, pageId: string): Promise<ConnectResult> {
-    const pending = await this.choices.load(ref);
+  /**
+   * The settings page's half: the admin (already authenticated, of `installationId`) presents the
+   * handle. Only the installation named in the state may use it; a handle presented by another
+   * one has left the initiator's browser, so it is burnt. With several Pages and no `pageId`, the
+   * answer is the list to choose from (the handle stays usable); a handle is used up once it
+   * connected.
+   */
+  async complete(
+    installationId: string,
+    handle: string,
+    pageId: string | undefined,
+  ): Promise<CompleteOutcome> {
+    const pending = await this.handles.peek(handle);
     if (!pending) {
-      return { display: 'page', outcome: { kind: 'choice-expired' } };
+      return { kind: 'handle-gone' };
     }
-    const done = (outcome: ConnectOutcome): ConnectResult => ({
-      display: pending.display,
-      outcome,
-    });
-    const option = pending.options.find((o) => o.pageId === pageId);
-    if (!option) {
-      return done({ kind: 'bad-request', message: 'Choose one of the Pages listed.' });
+    if (pending.installationId !== installationId) {
+      await this.handles.burn(handle);
+      this.logger.warn({
+        msg: 'instagram connect: handle presented by another installation; refused and burnt',
+        installationId,
+        startedBy: pending.installationId,
+      });
+      return { kind: 'other-installation' };
     }
-    if (!(await this.installationIsLive(pending.installationId))) {
-      return done({ kind: 'not-installed' });
+    if (pageId === undefined && pending.options.length > 1) {
+      return { kind: 'choose', options: await this.annotate(installationId, pending.options) };
     }
+    const wanted = pageId ?? pending.options[0]?.pageId;
+    if (!pending.options.some((o) => o.pageId === wanted)) {
+      return { kind: 'unknown-page' };
+    }
+    const taken = await this.handles.take(handle);
+    const option = taken?.pending.options.find((o) => o.pageId === wanted);
+    if (!taken || !option) {
+      return { kind: 'handle-gone' };
+    }
+    let outcome: PageConnectOutcome;
     try {
-      const outcome = await this.connectPage(
-        pending.installationId,
-        pending.facebookUserId,
-        option,
-      );
-      if (outcome.kind === 'connected') {
-        await this.choices.drop(ref);
-      }
-      return done(outcome);
+      outcome = await this.connectPage(installationId, taken.pending.facebookUserId, option);
     } catch (error) {
-      return done(this.failure(error, pending.installationId));
+      const failure = this.failure(error, installationId);
+      outcome =
+        failure.kind === 'login-expired' ||
+        failure.kind === 'missing-permissions' ||
+        failure.kind === 'messaging-not-allowed'
+          ? failure
+          : { kind: 'upstream-failed' };
     }
+    if (outcome.kind !== 'connected') {
+      // Nothing changed: the admin may pick another Page or try again.
+      await this.handles.restore(handle, taken);
+    }
+    return outcome;
   }
 
   private async connectPage(
     installationId: string,
     facebookUserId: string | null,
     option: PageOption,
-  ): Promise<ConnectOutcome> {
+  ): Promise<PageConnectOutcome> {
     const existing = await this.accounts.findByInstagramId(option.instagramAccountId);
     if (
       existing &&

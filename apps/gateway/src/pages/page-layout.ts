@@ -17,6 +17,8 @@ export interface DocumentInput {
   script?: boolean;
   /** `data-*` attributes of <body>: configuration for the browser code (never secrets). */
   data?: Record<string, string>;
+  /** `<meta name content>` elements of <head> (values the browser code reads). */
+  meta?: Record<string, string>;
 }
 
 /** A complete page: our stylesheet, no inline script or style (the CSP forbids both). */
@@ -33,7 +35,8 @@ export function renderDocument(input: DocumentInput): SafeHtml {
 <link rel="icon" href="data:,">
 <title>${input.title} · ${PRODUCT_NAME}</title>
 <link rel="stylesheet" href="${ASSET_PATHS.css}">
-${input.script ? html`<script src="${ASSET_PATHS.js}" defer></script>` : ''}
+${Object.entries(input.meta ?? {}).map(([name, content]) => html`<meta name="${name}" content="${content}">
+`)}${input.script ? html`<script src="${ASSET_PATHS.js}" defer></script>` : ''}
 </head>
 <body${data}>
 <header class="topbar"><span class="brand">${PRODUCT_NAME}</span></header>

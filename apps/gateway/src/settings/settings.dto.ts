@@ -1,4 +1,4 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { InstagramAccountStatus, InstallationStatus } from '@app/persistence';
 
 /** `PUT /api/settings`: either or both. */
@@ -16,12 +16,42 @@ export class UpdateSettingsDto {
   humanAgentEnabled?: boolean;
 }
 
-/** `POST /api/instagram/connect`: how the settings page will show the Facebook dialog. */
+/** `POST /api/instagram/connect`: which login, and how the settings page will show its dialog. */
 export class ConnectRequestDto {
+  /** Facebook Login (default) or Instagram Login. */
+  @IsOptional()
+  @IsIn(['facebook', 'instagram'])
+  login?: 'facebook' | 'instagram';
+
   /** `popup` when the page runs inside LiveChat (Facebook cannot be framed); default `page`. */
   @IsOptional()
   @IsIn(['page', 'popup'])
   display?: 'page' | 'popup';
+}
+
+/** `POST /api/instagram/connect/complete`: the callback's handle, and the Page chosen if asked. */
+export class CompleteConnectDto {
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{32}$/, { message: 'handle must be the handle the callback page gave' })
+  handle!: string;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^\d{1,32}$/, { message: 'pageId must be one of the Page ids offered' })
+  pageId?: string;
+}
+
+/** One Page the admin may choose (`{ choose: [...] }`). */
+export interface PageChoiceView {
+  pageId: string;
+  /** The Facebook Page's name. */
+  name: string;
+  /** The Instagram account's username. */
+  username: string | null;
+  instagramName: string | null;
+  avatarUrl: string | null;
+  /** `taken`: connected to another organization (cannot be chosen); `connected-here`: a refresh. */
+  state: 'available' | 'connected-here' | 'taken';
 }
 
 export interface SettingsView {

@@ -8,6 +8,10 @@
  * flow (`response_type=token`) and kept in sessionStorage for this tab only — no cookies. Inside
  * LiveChat's app-settings iframe the sign-in and the Facebook dialog open in popups (neither can be
  * framed); the popups hand their result back with postMessage, same origin only.
+ *
+ * Connecting: Facebook's callback page connects nothing; it hands a single-use handle to this
+ * page (postMessage from the popup, or sessionStorage when the dialog ran in this tab), and this
+ * page completes the connect with the admin's token, asking which Page when several qualify.
  */
 
 interface AccountView {
@@ -41,10 +45,24 @@ interface StoredToken {
 type PopupMessage =
   | { type: 'igl-signed-in'; token: string; expiresIn: number; state: string }
   | { type: 'igl-connect-finished'; result: string }
+  | { type: 'igl-connect-handle'; handle: string }
   | { type: 'igl-ack' };
+
+interface PageChoice {
+  pageId: string;
+  name: string;
+  username: string | null;
+  instagramName: string | null;
+  avatarUrl: string | null;
+  state: 'available' | 'connected-here' | 'taken';
+}
+
+type CompleteAnswer = { account: AccountView; reconnected: boolean } | { choose: PageChoice[] };
 
 const TOKEN_KEY = 'igl.livechat.token';
 const STATE_KEY = 'igl.livechat.state';
+/** A connect handle the callback page left for the settings page of the same tab. */
+const HANDLE_KEY = 'igl.connect.handle';
 /** Popup sign-ins carry this state prefix, so the landing page knows to hand the token back. */
 const POPUP_STATE_PREFIX = 'p.';
 
@@ -72,13 +90,13 @@ function randomState(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-function sendToOpener(message: PopupMessage): boolean {
+function sendToOpener(message: PopupMessage, targetOrigin = window.location.origin): boolean {
   const opener = window.opener as Window | null;
   if (!opener || opener === window) {
     return false;
   }
   try {
-    opener.postMessage(message, window.location.origin);
+    opener.postMessage(message, targetOrigin);
     return true;
   } catch {
     return false;
@@ -475,6 +493,9 @@ async function loadAccounts(): Promise<void> {
   renderAccounts(accounts);
 }
 
+/** The Facebook window this page opened (its handle is accepted from it only). */
+let connectWindow: Window | null = null;
+
 /** "Connect Instagram account" and "Reconnect": the same Facebook Login flow. */
 async function connect(): Promise<void> {
   const popup = inFrame();
@@ -494,6 +515,7 @@ async function connect(): Promise<void> {
       display: popup ? 'popup' : 'page',
     });
     if (win) {
+      connectWindow = win;
       win.location.href = url;
       announce('Finish connecting in the Facebook window.');
     } else {
@@ -503,6 +525,126 @@ async function connect(): Promise<void> {
     win?.close();
     reportError(error);
   }
+}
+
+/**
+ * Completes a connect with the callback's handle; with several Pages, shows the choice first.
+ * The server connects only for an admin of the installation that started it.
+ */
+async function completeConnect(handle: string, pageId?: string): Promise<void> {
+  announce(pageId ? 'Connecting the Instagram account…' : 'Finishing the connection…');
+  let answer: CompleteAnswer;
+  try {
+    answer = await api<CompleteAnswer>(
+      'POST',
+      '/api/instagram/connect/complete',
+      pageId ? { handle, pageId } : { handle },
+    );
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 400)) {
+      closeChooser();
+    }
+    reportError(error);
+    return;
+  }
+  if ('choose' in answer) {
+    announce('');
+    showChooser(handle, answer.choose);
+    return;
+  }
+  closeChooser();
+  const { account } = answer;
+  const title = account.username ? `@${account.username}` : 'The Instagram account';
+  announce(`${title} is ${answer.reconnected ? 'reconnected' : 'connected'}.`);
+  await loadAccounts().catch(reportError);
+}
+
+function closeChooser(): void {
+  byId('connect-chooser')?.remove();
+}
+
+/** Which Page to connect: radio buttons (taken ones disabled), "Connect" and "Cancel". */
+function showChooser(handle: string, choices: PageChoice[]): void {
+  closeChooser();
+  const form = el('form', { id: 'connect-chooser', className: 'card' });
+  form.setAttribute('aria-labelledby', 'chooser-title');
+  const firstAvailable = choices.findIndex((c) => c.state !== 'taken');
+  const items = choices.map((choice, index) => {
+    const id = `page-${index}`;
+    const input = el('input', {
+      type: 'radio',
+      name: 'pageId',
+      id,
+      value: choice.pageId,
+      checked: index === firstAvailable,
+      disabled: choice.state === 'taken',
+    });
+    const note =
+      choice.state === 'taken'
+        ? ' — connected to another LiveChat organization'
+        : choice.state === 'connected-here'
+          ? ' — already connected here (choose it to refresh the connection)'
+          : '';
+    const label = el(
+      'label',
+      { htmlFor: id },
+      el(
+        'span',
+        { className: 'choice-text' },
+        el('strong', { textContent: choice.username ? `@${choice.username}` : 'Instagram account' }),
+        choice.instagramName ? ` · ${choice.instagramName}` : '',
+        el('br'),
+        el('span', { className: 'muted', textContent: `Facebook Page: ${choice.name}${note}` }),
+      ),
+    );
+    return el('li', { className: 'choice' }, input, label);
+  });
+  const submit = el('button', {
+    type: 'submit',
+    className: 'button',
+    id: 'choose-submit',
+    textContent: 'Connect',
+    disabled: firstAvailable < 0,
+  });
+  const cancel = el('button', {
+    type: 'button',
+    className: 'button button-secondary',
+    id: 'choose-cancel',
+    textContent: 'Cancel',
+  });
+  form.append(
+    el('h2', { id: 'chooser-title', textContent: 'Choose the Instagram account to connect' }),
+    el('p', {
+      textContent:
+        'Your Facebook login manages several Pages with an Instagram professional account. Pick the one whose messages should arrive in LiveChat; you can connect the others afterwards.',
+    }),
+    el(
+      'fieldset',
+      {},
+      el('legend', { textContent: 'Instagram accounts' }),
+      el('ul', { className: 'choices' }, ...items),
+    ),
+    el('p', { className: 'actions' }, submit, ' ', cancel),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const chosen = form.querySelector<HTMLInputElement>('input[name="pageId"]:checked');
+    if (!chosen) {
+      return;
+    }
+    submit.disabled = true;
+    void completeConnect(handle, chosen.value).finally(() => {
+      submit.disabled = false;
+    });
+  });
+  cancel.addEventListener('click', () => {
+    closeChooser();
+    announce('Nothing was connected.');
+    byId('connect')?.focus();
+  });
+  const panel = byId('app-panel');
+  panel?.prepend(form);
+  form.querySelector<HTMLInputElement>('input[name="pageId"]:checked')?.focus();
 }
 
 // ------------------------------------------------------------------ settings form
@@ -603,6 +745,8 @@ function startSettingsPage(): void {
   );
   byId('signout')?.addEventListener('click', () => {
     clearToken();
+    store.remove(HANDLE_KEY);
+    closeChooser();
     announce('');
     signedOut();
   });
@@ -616,29 +760,61 @@ function startSettingsPage(): void {
       if (acceptToken(message.token, message.expiresIn, message.state)) {
         void showSettings();
       }
+    } else if (message.type === 'igl-connect-handle') {
+      // Only from the Facebook window this page opened.
+      if (!connectWindow || event.source !== connectWindow || typeof message.handle !== 'string') {
+        return;
+      }
+      connectWindow = null;
+      (event.source as Window | null)?.postMessage({ type: 'igl-ack' }, window.location.origin);
+      void completeConnect(message.handle);
     } else if (message.type === 'igl-connect-finished') {
       (event.source as Window | null)?.postMessage({ type: 'igl-ack' }, window.location.origin);
-      announce(message.result === 'connected' ? 'Instagram account connected.' : '');
+      announce('');
       void loadAccounts().catch(reportError);
     }
   });
+  // Back from a Facebook dialog that ran in this tab: the callback page left the handle here.
+  const handle = store.get(HANDLE_KEY);
+  store.remove(HANDLE_KEY);
   if (readToken()) {
-    void showSettings();
+    void showSettings().then(() => (handle ? completeConnect(handle) : undefined));
   } else {
     signedOut();
   }
 }
 
-/** The page Facebook's callback ends on: in a popup, tell the settings page and close. */
+/**
+ * The callback page: hand the handle to the settings page that started the connect — its
+ * opener (popup inside LiveChat), or, in the same tab, the settings page it returns to, which
+ * completes with the admin's token. Without that token it connects nothing.
+ */
+function startConnectHandoff(): void {
+  const handle =
+    document.querySelector<HTMLMetaElement>('meta[name="igl-connect-handle"]')?.content ?? '';
+  const settingsOrigin = document.body.dataset.settingsOrigin ?? '';
+  if (!handle || !settingsOrigin) {
+    return;
+  }
+  // The browser delivers it only if the opener is a page of the settings origin; the settings
+  // page acknowledges, and this window closes.
+  if (sendToOpener({ type: 'igl-connect-handle', handle }, settingsOrigin)) {
+    closeWhenAcknowledged();
+    return;
+  }
+  if (window.location.origin === settingsOrigin && readToken()) {
+    store.set(HANDLE_KEY, handle);
+    window.location.replace('/app');
+  }
+}
+
+/** The page a failed connect ends on: in a popup, tell the settings page, offer to close. */
 function startConnectResult(): void {
   if (document.body.dataset.popup !== '1') {
     return;
   }
   const result = document.body.dataset.result ?? 'unknown';
   if (sendToOpener({ type: 'igl-connect-finished', result })) {
-    if (result === 'connected') {
-      closeWhenAcknowledged();
-    }
     for (const link of Array.from(
       document.querySelectorAll<HTMLAnchorElement>('#back-to-settings'),
     )) {
@@ -660,6 +836,9 @@ function main(): void {
       break;
     case 'connect-result':
       startConnectResult();
+      break;
+    case 'connect-handoff':
+      startConnectHandoff();
       break;
     default:
       break;
