@@ -227,7 +227,9 @@ export async function startSandboxStack(options: SandboxOptions = {}): Promise<S
       body: JSON.stringify({ handle }),
     });
     if (completed.status !== 200) {
-      throw new Error(`the connect was not completed (${completed.status}): ${await completed.text()}`);
+      throw new Error(
+        `the connect was not completed (${completed.status}): ${await completed.text()}`,
+      );
     }
 
     return {

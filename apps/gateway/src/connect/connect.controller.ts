@@ -29,8 +29,7 @@ import { completeRefusal, renderConnectResult } from './connect-pages';
 import { ConnectResult, InstagramConnectService } from './instagram-connect.service';
 
 export type CompleteConnectView =
-  | { account: AccountView; reconnected: boolean }
-  | { choose: PageChoiceView[] };
+  { account: AccountView; reconnected: boolean } | { choose: PageChoiceView[] };
 
 /**
  * Connecting Instagram accounts: the dialog URL (settings API), Facebook's callback (hands a

@@ -26,6 +26,10 @@ export function renderDocument(input: DocumentInput): SafeHtml {
   const data = Object.entries(input.data ?? {}).map(
     ([key, value]) => html` data-${key.replace(/[^a-z0-9-]/g, '')}="${value}"`,
   );
+  const meta = Object.entries(input.meta ?? {}).map(
+    // prettier-ignore
+    ([name, content]) => html`<meta name="${name}" content="${content}">\n`,
+  );
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -35,8 +39,7 @@ export function renderDocument(input: DocumentInput): SafeHtml {
 <link rel="icon" href="data:,">
 <title>${input.title} · ${PRODUCT_NAME}</title>
 <link rel="stylesheet" href="${ASSET_PATHS.css}">
-${Object.entries(input.meta ?? {}).map(([name, content]) => html`<meta name="${name}" content="${content}">
-`)}${input.script ? html`<script src="${ASSET_PATHS.js}" defer></script>` : ''}
+${meta}${input.script ? html`<script src="${ASSET_PATHS.js}" defer></script>` : ''}
 </head>
 <body${data}>
 <header class="topbar"><span class="brand">${PRODUCT_NAME}</span></header>

@@ -591,7 +591,9 @@ function showChooser(handle: string, choices: PageChoice[]): void {
       el(
         'span',
         { className: 'choice-text' },
-        el('strong', { textContent: choice.username ? `@${choice.username}` : 'Instagram account' }),
+        el('strong', {
+          textContent: choice.username ? `@${choice.username}` : 'Instagram account',
+        }),
         choice.instagramName ? ` · ${choice.instagramName}` : '',
         el('br'),
         el('span', { className: 'muted', textContent: `Facebook Page: ${choice.name}${note}` }),
