@@ -58,13 +58,13 @@ describe('security: a connect is completed only by the installation that started
 
     const { response, html } = await connectThroughDialog(world, attacker.token, victimBiz.user.id);
     expect(response.status).toBe(200);
-    expect(textOf(html)).toContain('nothing is connected yet');
-    const handle = handleIn(html);
-    expect(handle).toMatch(/^[A-Za-z0-9_-]{32}$/);
     // The consent reached the callback: no account, no Page subscription.
     expect(await accounts().findByInstagramId(victimBiz.igAccount.id)).toBeNull();
     expect(await accounts().listForInstallation(attacker.installationId)).toEqual([]);
     expect(world.meta.state.subscriptions.get(victimBiz.page.id)).toBeUndefined();
+    expect(textOf(html)).toContain('nothing is connected yet');
+    const handle = handleIn(html);
+    expect(handle).toMatch(/^[A-Za-z0-9_-]{32}$/);
 
     // Without a token, or with an agent's, the handle is worth nothing.
     const anonymous = await call(world, '/api/instagram/connect/complete', {
