@@ -776,10 +776,11 @@ function startSettingsPage(): void {
       void loadAccounts().catch(reportError);
     }
   });
-  // Back from a Facebook dialog that ran in this tab: the callback page left the handle here.
-  const handle = store.get(HANDLE_KEY);
-  store.remove(HANDLE_KEY);
   if (readToken()) {
+    // Back from a Facebook dialog that ran in this tab: the callback page left the handle here
+    // (kept through a sign-in if the token expired meanwhile).
+    const handle = store.get(HANDLE_KEY);
+    store.remove(HANDLE_KEY);
     void showSettings().then(() => (handle ? completeConnect(handle) : undefined));
   } else {
     signedOut();
