@@ -312,6 +312,9 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
       });
       expect(facebook.status).toBe(200);
       expect(((await facebook.json()) as { url: string }).url).toContain('/dialog/oauth');
+      // The body is optional.
+      const bare = await call(world, '/api/instagram/connect', { method: 'POST', token });
+      expect(bare.status).toBe(200);
     });
   });
 
