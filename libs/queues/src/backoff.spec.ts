@@ -1,6 +1,6 @@
 import { classifiedBackoff, DeferJobError } from './backoff';
 
-const half = (): number => 0.5;
+const half = { random: (): number => 0.5 };
 const err = (kind: string, retryAfterMs?: number): Error =>
   Object.assign(new Error(kind), { kind, retryAfterMs });
 
@@ -13,7 +13,7 @@ describe('classifiedBackoff', () => {
     const d1 = classifiedBackoff(1, err('retryable'), half);
     const d3 = classifiedBackoff(3, err('retryable'), half);
     expect(d3).toBe(d1 * 4);
-    expect(classifiedBackoff(30, err('retryable'), () => 1)).toBe(5 * 60_000);
+    expect(classifiedBackoff(30, err('retryable'), { random: () => 1 })).toBe(5 * 60_000);
   });
 
   it('treats unclassified errors as retryable', () => {
@@ -23,12 +23,20 @@ describe('classifiedBackoff', () => {
   });
 
   it('waits at least what a rate limit asks for', () => {
-    expect(classifiedBackoff(1, err('rate-limited', 60_000), () => 1)).toBe(60_000);
-    expect(classifiedBackoff(1, err('rate-limited', 60_000), () => 0)).toBe(30_000);
+    expect(classifiedBackoff(1, err('rate-limited', 60_000), { random: () => 1 })).toBe(60_000);
+    expect(classifiedBackoff(1, err('rate-limited', 60_000), { random: () => 0 })).toBe(30_000);
   });
 
   it('keeps auth failures waiting minutes, not failing', () => {
     expect(classifiedBackoff(1, err('auth'), half)).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it('takes the options Bull passes as its third argument, null included', () => {
+    // Bull calls strategies as (attemptsMade, err, job.opts.backoff.options ?? null).
+    expect(() => classifiedBackoff(1, err('retryable'), null)).not.toThrow();
+    const delay = classifiedBackoff(1, err('retryable'), null);
+    expect(delay).toBeGreaterThanOrEqual(500);
+    expect(delay).toBeLessThanOrEqual(1_000);
   });
 
   it('re-runs a deferred job after exactly the wait it asked for', () => {

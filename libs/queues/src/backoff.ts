@@ -62,15 +62,22 @@ function jitter(ms: number, random: () => number): number {
   return Math.round(ms / 2 + (random() * ms) / 2);
 }
 
+export interface BackoffOptions {
+  /** For tests: the jitter's source of randomness. */
+  random?: () => number;
+}
+
 /**
  * Bull custom backoff: a delay in ms, or -1 to fail the job now (permanent errors go straight to
- * the failed set, visible in Bull Board, instead of burning attempts).
+ * the failed set, visible in Bull Board, instead of burning attempts). Bull calls it with a third
+ * argument, the job's `backoff.options` (null when none): it must never be taken for a function.
  */
 export function classifiedBackoff(
   attemptsMade: number,
   err: unknown,
-  random: () => number = Math.random,
+  options?: BackoffOptions | null,
 ): number {
+  const random = typeof options?.random === 'function' ? options.random : Math.random;
   const planned = plannedDelayOf(err);
   if (planned !== undefined) {
     return planned;

@@ -18,6 +18,7 @@ export type {
 export { jobIds } from './job-ids';
 export { classifiedBackoff, DeferJobError, BACKOFF_STRATEGY, withPlannedDelay } from './backoff';
 export type { FailureKind } from './backoff';
+export type { BackoffOptions } from './backoff';
 export { QueuesModule, defaultJobOptions } from './queues.module';
 export type { QueuesModuleOptions } from './queues.module';
 export { JobProducer } from './job.producer';
