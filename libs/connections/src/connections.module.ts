@@ -5,6 +5,7 @@ import {
   CONNECTIONS_REDIS,
   ConnectionsOptions,
 } from './connections-redis.provider';
+import { ConnectionSignals } from './connection-signals.service';
 import { InstagramAccountDirectory } from './instagram-account-directory.service';
 import { LiveChatCredentialsService } from './livechat-credentials.service';
 
@@ -31,12 +32,14 @@ export class ConnectionsModule implements OnApplicationShutdown {
         },
         LiveChatCredentialsService,
         InstagramAccountDirectory,
+        ConnectionSignals,
       ],
       exports: [
         CONNECTIONS_REDIS,
         CONNECTIONS_OPTIONS,
         LiveChatCredentialsService,
         InstagramAccountDirectory,
+        ConnectionSignals,
       ],
     };
   }

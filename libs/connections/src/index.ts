@@ -6,6 +6,14 @@ export type { CustomerCredentials } from './livechat-credentials.service';
 export { InstagramAccountDirectory } from './instagram-account-directory.service';
 export type { ConnectedAccount } from './instagram-account-directory.service';
 export { RelayError } from './errors';
+export {
+  ConnectionSignals,
+  accountHolder,
+  heldFor,
+  holderOf,
+  installationHolder,
+} from './connection-signals.service';
+export type { Holder } from './connection-signals.service';
 export { QueueMetricsService } from './queue-metrics.service';
 export { WorkerObservabilityModule, WorkerMetricsListener } from './worker-observability.module';
 export type { WorkerObservabilityOptions } from './worker-observability.module';

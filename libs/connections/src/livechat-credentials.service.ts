@@ -9,6 +9,7 @@ import {
   CONNECTIONS_REDIS,
   ConnectionsOptions,
 } from './connections-redis.provider';
+import { ConnectionSignals } from './connection-signals.service';
 import { RelayError } from './errors';
 
 /** Refresh agent tokens this long before they expire. */
@@ -44,27 +45,77 @@ export class LiveChatCredentialsService {
     @Inject(TOKEN_CIPHER) private readonly cipher: TokenCipher,
     @Inject(CONNECTIONS_REDIS) private readonly redis: Redis,
     @Inject(CONNECTIONS_OPTIONS) private readonly options: ConnectionsOptions,
+    private readonly signals: ConnectionSignals,
   ) {
     this.lock = new RedisLock(redis);
   }
 
-  /** A valid agent access token of the installation, refreshed when close to expiry. */
+  /**
+   * A valid agent access token of the installation, refreshed when close to expiry, or when
+   * `refused` names the token LiveChat just refused (whatever its stored expiry: LiveChat revokes
+   * the oldest of 25 tokens, and an admin can log every session out). One refresh for all: a
+   * process that finds the stored token already replaced uses the replacement.
+   */
   async agentToken(
     installationId: string,
-    options: { forceRefresh?: boolean } = {},
+    options: { forceRefresh?: boolean; refused?: string } = {},
   ): Promise<string> {
     const tokens = await this.installations.getTokens(installationId);
     if (
       !options.forceRefresh &&
       tokens.accessToken &&
+      tokens.accessToken !== options.refused &&
       tokens.expiresAt &&
       tokens.expiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS
     ) {
       return tokens.accessToken;
     }
+    const stale = options.refused ?? tokens.accessToken;
     return this.refreshes.run(installationId, () =>
-      this.refreshAcrossProcesses(installationId, tokens.accessToken),
+      this.refreshAcrossProcesses(installationId, stale),
     );
+  }
+
+  /**
+   * Runs a call with the agent token; when LiveChat refuses the token, refreshes it once (single
+   * flight across processes) and runs the call again at once.
+   */
+  async withAgentToken<T>(installationId: string, call: (token: string) => Promise<T>): Promise<T> {
+    const token = await this.agentToken(installationId);
+    try {
+      return await call(token);
+    } catch (error) {
+      if (!isLiveChatApiError(error) || error.kind !== 'auth') {
+        throw error;
+      }
+      this.logger.warn({
+        msg: 'livechat refused the agent token before its stored expiry; refreshing now',
+        installationId,
+      });
+      return call(await this.agentToken(installationId, { refused: token }));
+    }
+  }
+
+  /**
+   * Runs a call with the LiveChat customer's token; when LiveChat refuses it, the cached token is
+   * dropped and a new one minted for the same customer, and the call runs again at once.
+   */
+  async asCustomer<T>(
+    installationId: string,
+    customerId: string,
+    call: (token: string) => Promise<T>,
+  ): Promise<T> {
+    const creds = await this.customer(installationId, customerId);
+    try {
+      return await call(creds.token);
+    } catch (error) {
+      if (!isLiveChatApiError(error) || error.kind !== 'auth') {
+        throw error;
+      }
+      await this.forgetCustomer(installationId, customerId);
+      const fresh = await this.customer(installationId, customerId, { fresh: true });
+      return call(fresh.token);
+    }
   }
 
   private async refreshAcrossProcesses(
@@ -118,7 +169,7 @@ export class LiveChatCredentialsService {
       return tokens.accessToken;
     }
     if (!tokens.refreshToken) {
-      await this.installations.markNeedsReauth(installationId);
+      await this.needsReauth(installationId);
       throw new RelayError(
         'auth',
         'the installation has no refresh token: reinstall the app',
@@ -143,10 +194,17 @@ export class LiveChatCredentialsService {
     } catch (error) {
       this.metrics.tokenRefreshes.inc({ platform: 'livechat', kind: 'agent', outcome: 'failed' });
       if (isLiveChatApiError(error) && error.kind === 'auth') {
-        await this.installations.markNeedsReauth(installationId);
+        await this.needsReauth(installationId);
       }
       throw error;
     }
+  }
+
+  /** The grant itself is gone: only the admin reinstalling brings it back. */
+  private async needsReauth(installationId: string): Promise<void> {
+    await this.installations.markNeedsReauth(installationId);
+    await this.signals.changed();
+    this.logger.warn({ msg: 'livechat refused the refresh grant: needs reinstall', installationId });
   }
 
   private customerKey(installationId: string, customerId: string): string {
@@ -184,10 +242,13 @@ export class LiveChatCredentialsService {
     installationId: string,
     customerId: string | null,
   ): Promise<CustomerCredentials> {
-    const agentToken = await this.agentToken(installationId);
-    const set = customerId
-      ? await this.accounts.customerToken(agentToken, customerId)
-      : await this.accounts.createCustomer(agentToken);
+    // A refused agent token is refreshed and the grant asked again: for a known customer always
+    // the same customer id, never a new identity.
+    const set = await this.withAgentToken(installationId, (agentToken) =>
+      customerId
+        ? this.accounts.customerToken(agentToken, customerId)
+        : this.accounts.createCustomer(agentToken),
+    );
     this.metrics.tokenRefreshes.inc({
       platform: 'livechat',
       kind: customerId ? 'customer' : 'customer-created',

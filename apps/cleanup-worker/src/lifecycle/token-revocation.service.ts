@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { schedulePurge } from '@app/connections';
+import { ConnectionSignals, schedulePurge } from '@app/connections';
 import {
   CleanupAuditRepository,
   InstallationEntity,
@@ -46,6 +46,7 @@ export class TokenRevocationService {
     private readonly audit: CleanupAuditRepository,
     private readonly metrics: CleanupMetrics,
     private readonly env: CleanupWorkerEnv,
+    private readonly signals: ConnectionSignals,
   ) {}
 
   async handle(job: TokenRevocationJob, attempt: RevocationAttempt): Promise<RevocationOutcome> {
@@ -87,6 +88,7 @@ export class TokenRevocationService {
           );
         }
         const restored = await this.lifecycle.restoreUnconfirmed(installation.id, uninstalledAt);
+        await this.signals.changed();
         this.metrics.uninstallsNotConfirmed.inc();
         this.logger.error({
           msg: 'uninstall webhook not confirmed by LiveChat: installation restored, nothing revoked or purged (possible forged webhook)',

@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
+  accountHolder,
+  ConnectionSignals,
   FACEBOOK_LOGIN_SCOPES,
   instagramAccessProblemOf,
   MessagingProbeOptions,
@@ -137,6 +139,7 @@ export class InstagramConnectService {
     private readonly installations: InstallationRepository,
     private readonly accounts: InstagramAccountRepository,
     private readonly handles: ConnectHandleStore,
+    private readonly signals: ConnectionSignals,
   ) {
     this.states = new SignedState(
       env.TOKEN_ENCRYPTION_KEY,
@@ -362,6 +365,8 @@ export class InstagramConnectService {
       throw error;
     }
     const reconnected = existing?.installationId === installationId;
+    // Every worker sees the new state now, and replies held while it needed reconnecting go out.
+    await this.signals.restored(accountHolder(account.id));
     this.logger.log({
       msg: reconnected ? 'instagram account reconnected' : 'instagram account connected',
       installationId,

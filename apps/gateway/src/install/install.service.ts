@@ -5,6 +5,7 @@ import {
   LiveChatAccountsClient,
   pkceChallenge,
 } from '@app/livechat-sdk';
+import { ConnectionSignals, installationHolder } from '@app/connections';
 import { InstallationEntity, InstallationRepository } from '@app/persistence';
 import { randomBytes } from 'node:crypto';
 import { GatewayEnv } from '../config/gateway.env';
@@ -51,6 +52,7 @@ export class InstallService {
     env: GatewayEnv,
     private readonly accounts: LiveChatAccountsClient,
     private readonly installations: InstallationRepository,
+    private readonly signals: ConnectionSignals,
   ) {
     this.states = new SignedState(
       env.TOKEN_ENCRYPTION_KEY,
@@ -125,6 +127,8 @@ export class InstallService {
       expiresAt: grant.expiresAt,
       scopes: grant.scope,
     });
+    // Every worker sees the new grant now, and items held while it needed reinstalling go out.
+    await this.signals.restored(installationHolder(installation.id));
     this.logger.log({
       msg: existing ? 'reinstalled' : 'installed',
       installationId: installation.id,

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { cleanupJobIds, enqueueFresh, schedulePurge } from '@app/connections';
+import { cleanupJobIds, ConnectionSignals, enqueueFresh, schedulePurge } from '@app/connections';
 import {
   DeletionRequestEntity,
   DeletionRequestRepository,
@@ -29,6 +29,7 @@ export class MetaCallbacksService {
     private readonly deletions: DeletionRequestRepository,
     private readonly producer: JobProducer,
     private readonly env: GatewayEnv,
+    private readonly signals: ConnectionSignals,
   ) {}
 
   async deauthorize(facebookUserId: string, correlationId: string): Promise<number> {
@@ -39,6 +40,8 @@ export class MetaCallbacksService {
       DEAUTHORIZED_ACCOUNT_REASON,
       purgeAt,
     );
+    // Before the answer: no worker relays for them from now on, whatever its caches hold.
+    await this.signals.changed();
     for (const [installationId, ids] of byInstallation(changed)) {
       await enqueueFresh(
         this.producer,
@@ -76,6 +79,7 @@ export class MetaCallbacksService {
       DATA_DELETION_ACCOUNT_REASON,
       new Date(),
     );
+    await this.signals.changed();
     await enqueueFresh(
       this.producer,
       QueueName.META_DATA_DELETION,

@@ -1,5 +1,5 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { cleanupJobIds, enqueueFresh, schedulePurge } from '@app/connections';
+import { cleanupJobIds, ConnectionSignals, enqueueFresh, schedulePurge } from '@app/connections';
 import {
   InstagramAccountEntity,
   InstagramAccountRepository,
@@ -41,6 +41,7 @@ export class InstagramAccountsService {
     private readonly jobs: JobProducer,
     private readonly env: GatewayEnv,
     private readonly flows: AdminFlowMetrics,
+    private readonly signals: ConnectionSignals,
   ) {}
 
   async list(installationId: string): Promise<AccountView[]> {
@@ -65,6 +66,8 @@ export class InstagramAccountsService {
       DISCONNECTED_REASON,
       purgeAt,
     );
+    // Before the answer: no worker relays for it from now on, whatever its caches hold.
+    await this.signals.changed();
     const current = changed ?? (await this.accounts.findForInstallation(installationId, id)) ?? row;
     const due = current.purgeAt ?? purgeAt;
     const correlationId = randomUUID();

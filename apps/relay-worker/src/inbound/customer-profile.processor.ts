@@ -1,12 +1,13 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { LiveChatCredentialsService } from '@app/connections';
+import { ConnectionSignals, LiveChatCredentialsService } from '@app/connections';
 import { CustomerChatClient } from '@app/livechat-sdk';
 import { isMetaGraphError, MetaGraphClient } from '@app/meta-graph';
 import {
   ConversationRepository,
   InstagramAccountRepository,
   InstallationRepository,
+  LifecycleRepository,
 } from '@app/persistence';
 import { Metrics, withCorrelation } from '@app/platform';
 import { CustomerProfileJob, QueueName, consumeQueue } from '@app/queues';
@@ -31,6 +32,8 @@ export class CustomerProfileProcessor implements OnApplicationBootstrap {
     private readonly chats: CustomerChatClient,
     private readonly graph: MetaGraphClient,
     private readonly metrics: Metrics,
+    private readonly signals: ConnectionSignals,
+    private readonly lifecycle: LifecycleRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -75,6 +78,17 @@ export class CustomerProfileProcessor implements OnApplicationBootstrap {
         ) {
           throw error;
         }
+        if (error.kind === 'auth') {
+          // The Page token itself is refused: the account needs reconnecting, now.
+          await this.lifecycle.markNeedsReconnect(
+            data.installationId,
+            conversation.instagramAccountId,
+            error.reason === 'permission-missing'
+              ? 'A permission was removed: reconnect the account.'
+              : 'The Instagram connection expired or was revoked: reconnect the account.',
+          );
+          await this.signals.changed();
+        }
         this.logger.log({
           msg: 'instagram profile not available; using the fallback name',
           conversationId: conversation.id,
@@ -82,14 +96,9 @@ export class CustomerProfileProcessor implements OnApplicationBootstrap {
         });
       }
     }
-    const creds = await this.credentials.customer(
-      data.installationId,
-      conversation.livechatCustomerId,
+    await this.credentials.asCustomer(data.installationId, conversation.livechatCustomerId, (token) =>
+      this.chats.updateCustomer(token, installation.organizationId, { name, sessionFields }),
     );
-    await this.chats.updateCustomer(creds.token, installation.organizationId, {
-      name,
-      sessionFields,
-    });
     await this.conversations.update(data.installationId, conversation.id, {
       profileSyncedAt: new Date(),
     });

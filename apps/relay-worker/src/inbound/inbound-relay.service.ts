@@ -2,6 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import {
   ConnectedAccount,
   enqueueDeleteIfRequested,
+  heldFor,
+  installationHolder,
   InstagramAccountDirectory,
   LiveChatCredentialsService,
   RelayError,
@@ -86,12 +88,31 @@ export class InboundRelayService {
       return 'dropped-disconnected';
     }
     if (installation.status === 'needs_reauth') {
-      throw new RelayError(
-        'auth',
-        'the LiveChat installation needs to be reinstalled',
-        'installation_needs_reauth',
+      throw heldFor(
+        new RelayError(
+          'auth',
+          'the LiveChat installation needs to be reinstalled',
+          'installation_needs_reauth',
+        ),
+        installationHolder(installation.id),
       );
     }
+    try {
+      return await this.relayConnected(connected, job);
+    } catch (error) {
+      // LiveChat refused even a refreshed grant: the item waits for the admin to reinstall.
+      if (error && typeof error === 'object' && 'kind' in error && error.kind === 'auth') {
+        throw heldFor(error, installationHolder(installation.id));
+      }
+      throw error;
+    }
+  }
+
+  private async relayConnected(
+    connected: ConnectedAccount,
+    job: InstagramInboundJob,
+  ): Promise<InboundOutcome> {
+    const { account, installation } = connected;
     const item = parseInstagramMessagingItem(job.item);
 
     if (item.kind === 'echo') {
@@ -147,11 +168,16 @@ export class InboundRelayService {
       await this.links.deleteById(installation.id, link.id);
       return 'dropped-empty';
     }
-    const events = await this.materialize(drafts, session, job.itemKey);
+    const events = await this.materialize(connected, drafts, session, job.itemKey);
+    // Uninstalled or disconnected while this item was on its way: nothing more reaches LiveChat.
+    if (!(await this.directory.stillRelaying(account.instagramAccountId))) {
+      await this.links.deleteById(installation.id, link.id);
+      return 'dropped-disconnected';
+    }
     // A previous attempt claimed this item: some of its events may already be in LiveChat.
     const already = created
       ? new Map<string, string>()
-      : await this.eventsAlreadySent(session, conversation, job.itemKey);
+      : await this.eventsAlreadySent(connected, session, conversation, job.itemKey);
     const delivered = await this.deliver(
       connected,
       conversation,
@@ -274,6 +300,7 @@ export class InboundRelayService {
   }
 
   private async materialize(
+    connected: ConnectedAccount,
     drafts: InboundDraft[],
     session: Session,
     itemKey: string,
@@ -312,11 +339,13 @@ export class InboundRelayService {
         });
         continue;
       }
-      const uploaded = await this.chats.uploadFile(session.token, session.organizationId, {
-        fileName: fetched.fileName,
-        contentType: fetched.contentType,
-        data: fetched.data,
-      });
+      const uploaded = await this.withCustomer(connected, session, (token) =>
+        this.chats.uploadFile(token, session.organizationId, {
+          fileName: fetched.fileName,
+          contentType: fetched.contentType,
+          data: fetched.data,
+        }),
+      );
       events.push({ type: 'file', url: uploaded.url, customId });
     }
     return events;
@@ -324,6 +353,7 @@ export class InboundRelayService {
 
   /** custom_id → event id of this item's events already in the customer's chat. */
   private async eventsAlreadySent(
+    connected: ConnectedAccount,
     session: Session,
     conversation: ConversationEntity,
     itemKey: string,
@@ -331,13 +361,18 @@ export class InboundRelayService {
     const found = new Map<string, string>();
     let chatId = conversation.chatId;
     if (!chatId) {
-      const list = await this.chats.listChats(session.token, session.organizationId, { limit: 1 });
+      const list = await this.withCustomer(connected, session, (token) =>
+        this.chats.listChats(token, session.organizationId, { limit: 1 }),
+      );
       chatId = list.chatsSummary[0]?.id ?? null;
     }
     if (!chatId) {
       return found;
     }
-    const chat = await this.chats.getChat(session.token, session.organizationId, { chatId });
+    const readChat = chatId;
+    const chat = await this.withCustomer(connected, session, (token) =>
+      this.chats.getChat(token, session.organizationId, { chatId: readChat }),
+    );
     for (const event of chat.thread?.events ?? []) {
       if (event.customId === `ig:${itemKey}` || event.customId?.startsWith(`ig:${itemKey}#`)) {
         found.set(event.customId, event.id);
@@ -386,16 +421,16 @@ export class InboundRelayService {
         };
       } catch (error) {
         // The customer already has a chat we did not record (a crash after start_chat).
-        const existing = await this.chats.listChats(session.token, session.organizationId, {
-          limit: 1,
-        });
+        const existing = await this.withCustomer(connected, session, (token) =>
+          this.chats.listChats(token, session.organizationId, { limit: 1 }),
+        );
         const chatId = existing.chatsSummary[0]?.id;
         if (!chatId) {
           throw error;
         }
         conversation.chatId = chatId;
         // start_chat may have gone through with our events inline before the failure.
-        const sent = await this.eventsAlreadySent(session, conversation, itemKey);
+        const sent = await this.eventsAlreadySent(connected, session, conversation, itemKey);
         sent.forEach((id, customId) => already.set(customId, id));
         events = events.filter((e) => !already.has(e.customId ?? ''));
         if (events.length === 0) {

@@ -1,6 +1,11 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { CONNECTIONS_OPTIONS, CONNECTIONS_REDIS, ConnectionsOptions } from '@app/connections';
+import {
+  CONNECTIONS_OPTIONS,
+  CONNECTIONS_REDIS,
+  ConnectionSignals,
+  ConnectionsOptions,
+} from '@app/connections';
 import { Metrics } from '@app/platform';
 import { ConversationOrder, InstagramInboundJob, QueueName, consumeQueue } from '@app/queues';
 import { Job, Queue } from 'bull';
@@ -21,6 +26,7 @@ export class InstagramInboundProcessor implements OnApplicationBootstrap {
     private readonly relay: InboundRelayService,
     metrics: Metrics,
     private readonly env: RelayWorkerEnv,
+    signals: ConnectionSignals,
   ) {
     this.runner = new OrderedJobRunner(
       QueueName.INSTAGRAM_INBOUND,
@@ -28,6 +34,7 @@ export class InstagramInboundProcessor implements OnApplicationBootstrap {
       redis,
       options.redisPrefix,
       metrics,
+      signals,
     );
   }
 

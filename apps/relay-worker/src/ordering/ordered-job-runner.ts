@@ -1,9 +1,11 @@
 import { Logger } from '@nestjs/common';
+import { ConnectionSignals, holderOf } from '@app/connections';
 import { Metrics, withCorrelation } from '@app/platform';
 import {
   classifiedBackoff,
   ConversationOrder,
   DeferJobError,
+  QueueName,
   RedisLock,
   withPlannedDelay,
 } from '@app/queues';
@@ -13,8 +15,14 @@ import type { Redis } from 'ioredis';
 /** Real failures (not turns waited) before an item is given up and left failed, visible. */
 const MAX_FAILURES = 10;
 const MAX_RATE_LIMITED = 60;
-/** An installation or account that lost its grant keeps its items this long, then fails them. */
+/**
+ * An installation or account that lost its grant keeps its items this long, then fails them (the
+ * failed job's reason says why; docs/operations.md). Reinstalling or reconnecting releases them
+ * at once (ConnectionSignals.restored).
+ */
 const MAX_AUTH_WAIT_MS = 24 * 3_600_000;
+/** A held item whose holder was released while it failed retries after this. */
+const RELEASED_RETRY_MS = 500;
 /** A job not at the head of its conversation looks again after this (or when promoted). */
 const TURN_WAIT_MS = 1_000;
 /** The conversation lease of a running item, renewed every third of it while the run lives. */
@@ -56,11 +64,12 @@ export class OrderedJobRunner {
   private readonly lock: RedisLock;
 
   constructor(
-    private readonly queueName: string,
+    private readonly queueName: QueueName.INSTAGRAM_INBOUND | QueueName.LIVECHAT_INBOUND,
     private readonly queue: Queue,
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly metrics: Metrics,
+    private readonly signals: ConnectionSignals,
   ) {
     this.logger = new Logger(`OrderedJobRunner:${queueName}`);
     this.order = new ConversationOrder(redis, prefix);
@@ -199,6 +208,14 @@ export class OrderedJobRunner {
     }
     await job.update({ ...data, failures });
     this.metrics.jobs.inc({ queue: this.queueName, outcome: 'retried' });
+    const holder = kind === 'auth' ? holderOf(error) : undefined;
+    if (holder) {
+      // Waits for the admin: recorded, so that reinstalling or reconnecting runs it at once.
+      const released = await this.signals.hold(holder, this.queueName, String(job.id));
+      if (released) {
+        return { error: withPlannedDelay(err, RELEASED_RETRY_MS), giveUp: false };
+      }
+    }
     return { error: withPlannedDelay(err, classifiedBackoff(failures, err)), giveUp: false };
   }
 }

@@ -30,29 +30,39 @@ export class AgentNoticeService {
       return;
     }
     const chatId = conversation.chatId;
-    const creds = await this.credentials.customer(installation.id, conversation.livechatCustomerId);
     const customId = `${NOTICE_CUSTOM_ID_PREFIX}${key}`;
-    try {
-      await this.chats.sendEvent(creds.token, installation.organizationId, {
-        chatId,
-        event: {
-          type: 'system_message',
-          systemMessageType: 'instagram_delivery_failed',
-          text,
-          customId,
-        },
-        attachToLastThread: true,
-      });
-    } catch (error) {
-      if (isLiveChatApiError(error) && error.kind === 'permanent') {
-        await this.chats.sendEvent(creds.token, installation.organizationId, {
-          chatId,
-          event: { type: 'message', text, customId },
-          attachToLastThread: true,
-        });
-        return;
-      }
-      throw error;
+    // A refused customer token is re-minted for the same customer and the notice posted at once.
+    const told = await this.credentials.asCustomer(
+      installation.id,
+      conversation.livechatCustomerId,
+      async (token) => {
+        try {
+          await this.chats.sendEvent(token, installation.organizationId, {
+            chatId,
+            event: {
+              type: 'system_message',
+              systemMessageType: 'instagram_delivery_failed',
+              text,
+              customId,
+            },
+            attachToLastThread: true,
+          });
+          return true;
+        } catch (error) {
+          if (isLiveChatApiError(error) && error.kind === 'permanent') {
+            await this.chats.sendEvent(token, installation.organizationId, {
+              chatId,
+              event: { type: 'message', text, customId },
+              attachToLastThread: true,
+            });
+            return false;
+          }
+          throw error;
+        }
+      },
+    );
+    if (!told) {
+      return;
     }
     this.logger.log({
       msg: 'agent told a reply was not delivered',
@@ -84,6 +94,10 @@ export const NOTICES = {
   'policy-blocked':
     'Not delivered to Instagram: Instagram is temporarily blocking messages from this account (policy restriction).',
   disconnected: 'Not delivered to Instagram: this Instagram account is disconnected from LiveChat.',
+  'held-reconnect':
+    'Not delivered to Instagram yet: the connection to the Instagram account expired, was revoked or lost a permission. Replies in this chat are kept and sent in order as soon as an admin reconnects the account in the app settings (kept up to 24 hours).',
+  'held-expired':
+    'Not delivered to Instagram: the Instagram account was not reconnected within 24 hours, so this reply was dropped. Please resend after reconnecting.',
   'gave-up':
     'Not delivered to Instagram after repeated attempts (Instagram did not answer or kept rate limiting). Please resend.',
 } as const;

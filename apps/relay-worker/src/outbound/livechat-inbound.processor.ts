@@ -1,6 +1,11 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { CONNECTIONS_OPTIONS, CONNECTIONS_REDIS, ConnectionsOptions } from '@app/connections';
+import {
+  CONNECTIONS_OPTIONS,
+  CONNECTIONS_REDIS,
+  ConnectionSignals,
+  ConnectionsOptions,
+} from '@app/connections';
 import { Metrics } from '@app/platform';
 import { ConversationOrder, LiveChatInboundJob, QueueName, consumeQueue } from '@app/queues';
 import { Job, Queue } from 'bull';
@@ -27,6 +32,7 @@ export class LiveChatInboundProcessor implements OnApplicationBootstrap {
     private readonly relay: OutboundRelayService,
     metrics: Metrics,
     private readonly env: RelayWorkerEnv,
+    signals: ConnectionSignals,
   ) {
     this.runner = new OrderedJobRunner(
       QueueName.LIVECHAT_INBOUND,
@@ -34,6 +40,7 @@ export class LiveChatInboundProcessor implements OnApplicationBootstrap {
       redis,
       options.redisPrefix,
       metrics,
+      signals,
     );
   }
 
@@ -49,7 +56,7 @@ export class LiveChatInboundProcessor implements OnApplicationBootstrap {
       conversation: ConversationOrder.livechat(job.data.organizationId, job.data.chatId),
       score: scoreOf(job.data),
       run: () => this.relay.relay(job.data),
-      onGiveUp: () => this.relay.giveUp(job.data),
+      onGiveUp: (error) => this.relay.giveUp(job.data, error),
     });
   }
 }

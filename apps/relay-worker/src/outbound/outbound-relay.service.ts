@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { RelayError } from '@app/connections';
+import { accountHolder, ConnectionSignals, heldFor, holderOf, RelayError } from '@app/connections';
 import { ChatEvent, parseLiveChatWebhook } from '@app/livechat-sdk';
 import { isMetaGraphError, MetaGraphClient, MetaGraphError } from '@app/meta-graph';
 import {
@@ -107,6 +107,7 @@ export class OutboundRelayService {
     private readonly env: RelayWorkerEnv,
     private readonly metrics: Metrics,
     private readonly lastRelayed: LastRelayedThrottle,
+    private readonly signals: ConnectionSignals,
   ) {}
 
   async relay(job: LiveChatInboundJob): Promise<OutboundOutcome> {
@@ -254,6 +255,9 @@ export class OutboundRelayService {
         noticeText('disconnected'),
       );
       return 'refused';
+    }
+    if (account.status === 'needs_reconnect') {
+      return this.holdForReconnect(target);
     }
     const window = decideWindow(
       conversation.lastInboundAt,
@@ -429,8 +433,17 @@ export class OutboundRelayService {
           ? 'A permission was removed: reconnect the account.'
           : 'The Instagram connection expired or was revoked: reconnect the account.',
       );
+      await this.signals.changed();
+      this.logger.warn({
+        msg: 'instagram account needs reconnecting; replies held',
+        reason: error.reason,
+        code: error.code,
+        subcode: error.subcode,
+        accountId: target.account.id,
+      });
+      return this.holdForReconnect(target);
     }
-    if ((error.kind === 'permanent' || error.kind === 'auth') && notice) {
+    if (error.kind === 'permanent' && notice) {
       this.logger.warn({
         msg: 'reply not deliverable',
         reason: error.reason,
@@ -458,8 +471,39 @@ export class OutboundRelayService {
     throw error;
   }
 
+  /**
+   * The account needs reconnecting: the reply waits (in order, with the chat's later replies
+   * behind it) until an admin reconnects, and the chat's agents are told once, not per reply.
+   */
+  private async holdForReconnect(target: Target): Promise<never> {
+    const { installation, conversation, account } = target;
+    const holder = accountHolder(account.id);
+    const episode = await this.signals.firstTime(holder, conversation.id);
+    if (episode) {
+      try {
+        await this.notices.tell(
+          installation,
+          conversation,
+          `${conversation.id}:held-reconnect:${episode}`,
+          noticeText('held-reconnect'),
+        );
+      } catch (error) {
+        await this.signals.forgetFirstTime(holder, conversation.id, episode);
+        throw error;
+      }
+    }
+    throw heldFor(
+      new RelayError(
+        'auth',
+        'the Instagram account needs to be reconnected',
+        'account_needs_reconnect',
+      ),
+      holder,
+    );
+  }
+
   /** Called when retries run out: the agent must not be left believing the reply went out. */
-  async giveUp(job: LiveChatInboundJob): Promise<void> {
+  async giveUp(job: LiveChatInboundJob, error?: Error): Promise<void> {
     const parsed = parseLiveChatWebhook({ ...job.body, secret_key: '' });
     if (!parsed.ok || parsed.webhook.action !== 'incoming_event') {
       return;
@@ -470,7 +514,7 @@ export class OutboundRelayService {
         target.installation,
         target.conversation,
         `${parsed.webhook.payload.event.id}:gave-up`,
-        noticeText('gave-up'),
+        noticeText(holderOf(error) ? 'held-expired' : 'gave-up'),
       );
     }
   }

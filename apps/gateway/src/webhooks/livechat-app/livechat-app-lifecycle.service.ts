@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { cleanupJobIds, enqueueFresh } from '@app/connections';
+import { cleanupJobIds, ConnectionSignals, enqueueFresh } from '@app/connections';
 import { LiveChatAppWebhook } from '@app/livechat-sdk';
 import { InstallationRepository, LifecycleRepository } from '@app/persistence';
 import { JobProducer, QueueName } from '@app/queues';
@@ -23,6 +23,7 @@ export class LiveChatAppLifecycleService {
     private readonly lifecycle: LifecycleRepository,
     private readonly producer: JobProducer,
     private readonly env: GatewayEnv,
+    private readonly signals: ConnectionSignals,
   ) {}
 
   async accept(webhook: LiveChatAppWebhook, correlationId: string): Promise<AppWebhookOutcome> {
@@ -61,6 +62,8 @@ export class LiveChatAppLifecycleService {
     if (!state) {
       return 'unknown-organization';
     }
+    // Before the answer: no worker relays for it from now on, whatever its caches hold.
+    await this.signals.changed();
     await enqueueFresh(
       this.producer,
       QueueName.TOKEN_REVOCATION,
