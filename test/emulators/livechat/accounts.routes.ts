@@ -345,6 +345,7 @@ function token(core: EmulatorCore, ctx: RouteContext): RouteResult {
     }
     // Server-side apps: refresh tokens do not rotate.
     const tokens = core.state.issueAgentTokens(refresh.accountId, { refreshToken: refresh.token });
+    core.state.recordRefreshGrant(refresh.organizationId);
     return { status: 200, json: tokenResponse(core, refresh.accountId, tokens) };
   }
   throw accountsError(400, 'unsupported_grant_type', 'Unsupported grant_type');

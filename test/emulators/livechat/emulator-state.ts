@@ -201,6 +201,8 @@ export class LiveChatEmulatorState {
   readonly files = new Map<string, EmulatorFile>();
   /** Account shown as signed in on the authorize page (default: the latest created). */
   signedInAccountId?: string;
+  /** Successful `refresh_token` grants per organization (tests count refresh stampedes). */
+  readonly refreshGrants = new Map<string, number>();
   private timeOffsetMs = 0;
   private nextLicenseId = 100_000_001;
 
@@ -562,6 +564,41 @@ export class LiveChatEmulatorState {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Invalidates every access token of the license, agent and customer, while their stated expiry
+   * is still far away and refresh tokens keep working: what LiveChat does when an admin logs out
+   * every session, or when it silently drops the oldest of 25 tokens.
+   */
+  invalidateAccessTokens(organizationId: string): number {
+    let count = 0;
+    for (const t of this.agentTokens.values()) {
+      if (t.organizationId === organizationId && t.kind === 'access' && !t.revoked) {
+        t.revoked = true;
+        count += 1;
+      }
+    }
+    for (const t of this.customerTokens.values()) {
+      if (t.organizationId === organizationId && !t.revoked) {
+        t.revoked = true;
+        count += 1;
+      }
+    }
+    return count;
+  }
+
+  /** Revokes the license's refresh tokens (and so every access token minted from them). */
+  revokeRefreshTokens(organizationId: string): number {
+    const refresh = [...this.agentTokens.values()].filter(
+      (t) => t.organizationId === organizationId && t.kind === 'refresh' && !t.revoked,
+    );
+    refresh.forEach((t) => this.revokeToken(t.token));
+    return refresh.length;
+  }
+
+  recordRefreshGrant(organizationId: string): void {
+    this.refreshGrants.set(organizationId, (this.refreshGrants.get(organizationId) ?? 0) + 1);
   }
 
   /** Revokes every token of an organization (what an uninstall might do; UNCONFIRMED upstream). */
