@@ -1,4 +1,5 @@
 import { getDataSourceToken } from '@nestjs/typeorm';
+import { accountHolder, ConnectionSignals } from '@app/connections';
 import { InstagramAccountRepository, InstallationRepository } from '@app/persistence';
 import { DataSource } from 'typeorm';
 import { ConnectedBusiness, World } from '../support/world';
@@ -259,31 +260,36 @@ describe('agent reply → Instagram (gateway, queue, relay worker, emulators)', 
     expect(account!.status).toBe('needs_reconnect');
   });
 
-  it('uses a new page token at once, after Meta refused the old one, and refuses at once after a disconnect', async () => {
+  it('holds replies while Meta refuses the page token, sends them in order with the new token once reconnected, and refuses at once after a disconnect', async () => {
     const accounts = world.gateway.app.get(InstagramAccountRepository);
-    const reconnect = (pageToken: string) =>
-      accounts.connect(connectionOf(biz.installation.id, biz.meta, pageToken));
+    // What the connect flow does: store the new token, then release what waited for it.
+    const reconnect = async (pageToken: string): Promise<void> => {
+      await accounts.connect(connectionOf(biz.installation.id, biz.meta, pageToken));
+      await world.gateway.app.get(ConnectionSignals).restored(accountHolder(biz.account.id));
+    };
     await reconnect(world.meta.state.pageTokenFor(biz.meta.page.id, biz.meta.user.id));
     const { igsid, chatId } = await customerWrites();
     await world.livechat.agentSendsMessage(chatId, { text: 'first' });
     await waitFor('the first send', () => sentTo(igsid).some((m) => m.text === 'first'));
 
-    // Meta expires the token the worker just used: the agent is told to reconnect.
+    // Meta expires the token the worker just used: the reply waits, the agent is told why.
     world.meta.faults.inject({ route: '/me/messages', expireToken: true, times: 1 });
-    await world.livechat.agentSendsMessage(chatId, { text: 'refused' });
+    await world.livechat.agentSendsMessage(chatId, { text: 'held' });
     await waitFor('the notice', () => notices(chatId).some((t) => t.includes('reconnect')));
+    expect(sentTo(igsid).map((m) => m.text)).toEqual(['first']);
 
-    // Reconnected with a new token: the very next reply goes out with it.
+    // Reconnected with a new token: the held reply goes out with it, then the next one.
     const fresh = world.meta.state.pageTokenFor(biz.meta.page.id, biz.meta.user.id);
     await reconnect(fresh);
     await world.livechat.agentSendsMessage(chatId, { text: 'after reconnect' });
     await waitFor('the send', () => sentTo(igsid).some((m) => m.text === 'after reconnect'));
+    expect(sentTo(igsid).map((m) => m.text)).toEqual(['first', 'held', 'after reconnect']);
 
     // Disconnected: the very next reply is refused, with a word to the agent.
     await accounts.setStatus(biz.installation.id, biz.account.id, 'disconnected', null);
     await world.livechat.agentSendsMessage(chatId, { text: 'after disconnect' });
     await waitFor('the notice', () => notices(chatId).some((t) => t.includes('disconnected')));
-    expect(sentTo(igsid).map((m) => m.text)).toEqual(['first', 'after reconnect']);
+    expect(sentTo(igsid).map((m) => m.text)).toEqual(['first', 'held', 'after reconnect']);
     expect(notices(chatId)).toHaveLength(2);
     await reconnect(fresh);
   });
