@@ -61,7 +61,7 @@ describe('LiveChat credentials refused before their stored expiry (two relay wor
         authorId: before.get(igsid)!.customerId,
       });
     }
-    const fresh = landed[known.length]!;
+    const fresh = landed[known.length];
     expect([...before.values()].map((b) => b.customerId)).not.toContain(fresh.customerId);
     expect(world.livechat.state.refreshGrants.get(biz.org.organizationId)).toBe(grantsBefore + 1);
     expect(await installationStatus(world, biz.installation.id)).toBe('active');
@@ -85,8 +85,9 @@ describe('LiveChat credentials refused before their stored expiry (two relay wor
       await dm(world, biz, igsid, text);
     }
     await dm(world, biz, 'held-new', 'held-new: first words');
-    await waitFor('needs_reauth', async () =>
-      (await installationStatus(world, biz.installation.id)) === 'needs_reauth',
+    await waitFor(
+      'needs_reauth',
+      async () => (await installationStatus(world, biz.installation.id)) === 'needs_reauth',
     );
     // Held, not lost and not sent: each conversation's first item waits (minutes of backoff) for
     // the admin, the later ones behind it.

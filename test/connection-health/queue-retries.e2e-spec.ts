@@ -169,10 +169,9 @@ describe('every queue retries after a failure (no "queue error")', () => {
     // meta-data-deletion: Graph 500 on unsubscribing the second business's Page.
     const second = await world.connectBusiness();
     world.meta.faults.inject({ route: 'DELETE /:id/subscribed_apps', status: 500, times: 1 });
-    const deletion = await world.meta.postSignedRequest(
-      `${world.gateway.url}/meta/data-deletion`,
-      { userId: second.meta.user.id },
-    );
+    const deletion = await world.meta.postSignedRequest(`${world.gateway.url}/meta/data-deletion`, {
+      userId: second.meta.user.id,
+    });
     expect(deletion.status).toBe(200);
     await retried(QueueName.META_DATA_DELETION);
 

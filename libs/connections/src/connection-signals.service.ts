@@ -16,6 +16,10 @@ export const accountHolder = (accountId: string): Holder => `account:${accountId
 
 /** Queues whose jobs may wait for an admin (the relay's two ordered queues). */
 type HoldingQueue = QueueName.INSTAGRAM_INBOUND | QueueName.LIVECHAT_INBOUND;
+const HOLDING_QUEUES: readonly HoldingQueue[] = [
+  QueueName.INSTAGRAM_INBOUND,
+  QueueName.LIVECHAT_INBOUND,
+];
 
 /** A released holder: a job failing for it just now retries soon, not at its auth backoff. */
 const RELEASED_MARK_MS = 10_000;
@@ -137,10 +141,11 @@ export class ConnectionSignals {
 
   private async promote(member: string): Promise<'promoted' | 'running' | 'gone'> {
     const [name, jobId] = member.split('|');
-    if (name !== QueueName.INSTAGRAM_INBOUND && name !== QueueName.LIVECHAT_INBOUND) {
+    const queue = HOLDING_QUEUES.find((q) => String(q) === name);
+    if (!queue) {
       return 'gone';
     }
-    const job = await this.producer.queue(name).getJob(jobId);
+    const job = await this.producer.queue(queue).getJob(jobId);
     if (!job) {
       return 'gone';
     }

@@ -204,7 +204,10 @@ export class LiveChatCredentialsService {
   private async needsReauth(installationId: string): Promise<void> {
     await this.installations.markNeedsReauth(installationId);
     await this.signals.changed();
-    this.logger.warn({ msg: 'livechat refused the refresh grant: needs reinstall', installationId });
+    this.logger.warn({
+      msg: 'livechat refused the refresh grant: needs reinstall',
+      installationId,
+    });
   }
 
   private customerKey(installationId: string, customerId: string): string {

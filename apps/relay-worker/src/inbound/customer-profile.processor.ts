@@ -96,8 +96,11 @@ export class CustomerProfileProcessor implements OnApplicationBootstrap {
         });
       }
     }
-    await this.credentials.asCustomer(data.installationId, conversation.livechatCustomerId, (token) =>
-      this.chats.updateCustomer(token, installation.organizationId, { name, sessionFields }),
+    await this.credentials.asCustomer(
+      data.installationId,
+      conversation.livechatCustomerId,
+      (token) =>
+        this.chats.updateCustomer(token, installation.organizationId, { name, sessionFields }),
     );
     await this.conversations.update(data.installationId, conversation.id, {
       profileSyncedAt: new Date(),

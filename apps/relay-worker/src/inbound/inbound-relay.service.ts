@@ -101,7 +101,7 @@ export class InboundRelayService {
       return await this.relayConnected(connected, job);
     } catch (error) {
       // LiveChat refused even a refreshed grant: the item waits for the admin to reinstall.
-      if (error && typeof error === 'object' && 'kind' in error && error.kind === 'auth') {
+      if (error instanceof Error && 'kind' in error && error.kind === 'auth') {
         throw heldFor(error, installationHolder(installation.id));
       }
       throw error;
