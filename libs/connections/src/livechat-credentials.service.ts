@@ -4,6 +4,7 @@ import { InstallationRepository, TOKEN_CIPHER, TokenCipher } from '@app/persiste
 import { Metrics } from '@app/platform';
 import { RedisLock } from '@app/queues';
 import type { Redis } from 'ioredis';
+import { createHash } from 'node:crypto';
 import {
   CONNECTIONS_OPTIONS,
   CONNECTIONS_REDIS,
@@ -17,6 +18,18 @@ const REFRESH_MARGIN_MS = 10 * 60_000;
 /** Customer tokens are cached until this long before they expire. */
 const CUSTOMER_TOKEN_MARGIN_MS = 15 * 60_000;
 const REFRESH_LOCK_TTL_MS = 20_000;
+/**
+ * A token obtained because LiveChat refused its predecessor, and refused in turn within this, is
+ * not refreshed again at once: every refresh takes one of the account's 25 token slots, so a
+ * refusal that is not about the token must not become a refresh per message. The call fails
+ * (retryable) and its job's backoff spaces the next refreshes out.
+ */
+const REFUSAL_REFRESH_QUIET_MS = 10_000;
+
+/** Names a token in Redis without storing it. */
+function digest(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
 
 export interface CustomerCredentials {
   token: string;
@@ -71,9 +84,24 @@ export class LiveChatCredentialsService {
       return tokens.accessToken;
     }
     const stale = options.refused ?? tokens.accessToken;
-    return this.refreshes.run(installationId, () =>
+    if (!options.refused) {
+      return this.refreshes.run(installationId, () =>
+        this.refreshAcrossProcesses(installationId, stale),
+      );
+    }
+    const lastRefusal = `${this.options.redisPrefix}:lock:agent-refused:${installationId}`;
+    if ((await this.redis.get(lastRefusal)) === digest(options.refused)) {
+      throw new RelayError(
+        'retryable',
+        'LiveChat refused an agent token refreshed moments ago',
+        'refused_after_refresh',
+      );
+    }
+    const token = await this.refreshes.run(installationId, () =>
       this.refreshAcrossProcesses(installationId, stale),
     );
+    await this.redis.set(lastRefusal, digest(token), 'PX', REFUSAL_REFRESH_QUIET_MS);
+    return token;
   }
 
   /**
@@ -205,7 +233,7 @@ export class LiveChatCredentialsService {
     await this.installations.markNeedsReauth(installationId);
     await this.signals.changed();
     this.logger.warn({
-      msg: 'livechat refused the refresh grant: needs reinstall',
+      msg: 'livechat refused the refresh grant',
       installationId,
     });
   }
