@@ -70,6 +70,26 @@ describe('LiveChat credentials refused before their stored expiry (two relay wor
     );
   });
 
+  it('tokens invalidated again right after a refresh: messages still arrive, with one refresh per invalidation', async () => {
+    const biz = await world.connectBusiness();
+    const igsid = biz.meta.customer.igsid;
+    await relayed(world, biz, igsid, 'twice: 0');
+    const org = biz.org.organizationId;
+    const grants = (): number => world.livechat.state.refreshGrants.get(org) ?? 0;
+
+    world.livechat.state.invalidateAccessTokens(org);
+    const first = await dm(world, biz, igsid, 'twice: 1');
+    await waitFor('the first DM', () => eventOf(world, biz, first), TEN_SECONDS);
+    expect(grants()).toBe(1);
+
+    // Logged out again at once: the fresh token is refused moments after it was issued.
+    world.livechat.state.invalidateAccessTokens(org);
+    const second = await dm(world, biz, igsid, 'twice: 2');
+    await waitFor('the second DM', () => eventOf(world, biz, second), 30_000);
+    expect(grants()).toBe(2);
+    expect(relayedTexts(world, biz, 'twice: ')).toEqual(['twice: 0', 'twice: 1', 'twice: 2']);
+  });
+
   it('the refresh token revoked: needs_reauth; after reinstalling, every held message arrives in order, once', async () => {
     const biz = await world.connectBusiness();
     const igsid = biz.meta.customer.igsid;
