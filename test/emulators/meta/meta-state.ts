@@ -390,6 +390,25 @@ export class MetaState {
     record.invalidated = why;
   }
 
+  /**
+   * Every Page token of the Page is revoked on Facebook (the person who connected it logged out
+   * of every session, lost their role, or changed their password): Graph answers 190 (with subcode
+   * 467 for 'logged-out', 460 for 'password-changed') for each from now on. Returns how many died.
+   */
+  revokePageTokens(
+    pageId: string,
+    why: NonNullable<EmulatedToken['invalidated']> = 'logged-out',
+  ): number {
+    let count = 0;
+    for (const t of this.tokens.values()) {
+      if (t.kind === 'page' && t.pageId === pageId && this.isUsable(t)) {
+        t.invalidated = why;
+        count += 1;
+      }
+    }
+    return count;
+  }
+
   /** What `DELETE /{user}/permissions` and a deauthorize do: every token of the user dies. */
   removeApp(userId: string): void {
     const user = this.requireUser(userId);
