@@ -83,4 +83,23 @@ describe('uninstall and disconnect stop relaying at once, whatever the workers c
     );
     expect(Number(row.n)).toBe(0);
   });
+
+  it('a DM right after a Meta deauthorize never reaches LiveChat', async () => {
+    const biz = await world.connectBusiness();
+    const igsid = biz.meta.customer.igsid;
+    await relayed(world, biz, igsid, 'before deauthorize');
+    await bothWorkersCached(biz.meta.igAccount.id);
+
+    const deauthorize = await world.meta.postSignedRequest(
+      `${world.gateway.url}/meta/deauthorize`,
+      {
+        userId: biz.meta.user.id,
+      },
+    );
+    expect(deauthorize.status).toBe(200);
+    const mid = await dm(world, biz, igsid, 'after deauthorize', { force: true });
+
+    await inboundIdle();
+    expect(eventOf(world, biz, mid)).toBeUndefined();
+  });
 });
