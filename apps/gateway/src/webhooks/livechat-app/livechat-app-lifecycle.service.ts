@@ -10,8 +10,8 @@ export type AppWebhookOutcome =
 
 /**
  * LiveChat app webhooks. `application_uninstalled` carries no signature, so it only triggers:
- * the installation stops relaying at once (status `uninstalled`, which every relay worker sees
- * within seconds), and the cleanup worker asks LiveChat to confirm before anything is revoked or
+ * the installation stops relaying at once (status `uninstalled`, and the connections generation
+ * bumped before the answer, so no relay worker trusts its cache), and the cleanup worker asks LiveChat to confirm before anything is revoked or
  * purged; an uninstall LiveChat does not confirm is undone.
  */
 @Injectable()
