@@ -52,7 +52,7 @@ export function installBodyHandling(
         done(null, body);
         return;
       }
-      parseJson(req, body.toString('utf8'), done);
+      void parseJson(req, body.toString('utf8'), done);
     },
   );
   app.useBodyParser(
