@@ -22,12 +22,19 @@ export const BULL_BOARD_CSP = [
 const DEFAULT_CSP = contentSecurityPolicy();
 
 /**
- * Every HTML response carries a CSP, nosniff, a referrer policy and framing rules, whoever
+ * One onSend hook for the whole gateway (it runs on every response, webhooks included: kept to
+ * a header lookup). Every HTML response carries a CSP, nosniff, a referrer policy and framing rules, whoever
  * produced it. Our pages set theirs (sendPage: /app may be framed by LiveChat's agent app only);
  * anything else (Bull Board, a library's page) gets the strict default: framed by nobody.
  */
 export function installSecurityHeaders(fastify: FastifyInstance): void {
   fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.statusCode === 413) {
+      // Fastify closes on a refused body; a close with the client's bytes unread resets the
+      // connection, which can swallow the 413 itself. Instead the rest is read and dropped (never
+      // buffered) while the client sends it, for at most HTTP_REQUEST_TIMEOUT_MS.
+      void reply.removeHeader('connection');
+    }
     const type = reply.getHeader('content-type');
     if (typeof type !== 'string' || !type.startsWith('text/html')) {
       done(null, payload);
