@@ -7,7 +7,7 @@ export const REDACTED_VALUE = '[redacted]';
  * encrypted blobs, anything a future payload adds — is redacted: an allowlist fails closed.
  */
 const SAFE_STRING_KEY =
-  /^(id|mid|ids|kind|type|action|reason|lane|sweep|check|status|object|field|event_type)$|(Id|_id|Ids|_ids|Key|Kind|Type)$/;
+  /^(id|mid|ids|igsid|psid|kind|type|action|reason|lane|sweep|check|status|object|field|event_type)$|(Id|_id|Ids|_ids|Key|Kind|Type)$/;
 
 /** A value that looks like a URL or a bearer credential is redacted even under a safe key. */
 const LOOKS_SECRET = /^(https?:|wss?:|dal:|fra:|bearer )|\s/i;
