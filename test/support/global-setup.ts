@@ -70,8 +70,14 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
 export default async function globalSetup(): Promise<void> {
   let [pg, redis] = await Promise.all([postgresAnswers(), redisAnswers()]);
   if ((!pg || !redis) && dockerEngineAvailable()) {
-    process.stdout.write('\nStarting Postgres and Redis: docker compose up -d postgres redis\n');
-    execFileSync('docker', ['compose', 'up', '-d', 'postgres', 'redis'], { stdio: 'inherit' });
+    process.stdout.write(
+      '\nStarting Postgres and Redis: docker compose --profile test up -d test-postgres test-redis\n',
+    );
+    execFileSync(
+      'docker',
+      ['compose', '--profile', 'test', 'up', '-d', 'test-postgres', 'test-redis'],
+      { stdio: 'inherit' },
+    );
     [pg, redis] = await Promise.all([
       waitFor(postgresAnswers, 60_000),
       waitFor(redisAnswers, 60_000),
@@ -86,7 +92,7 @@ export default async function globalSetup(): Promise<void> {
       .join(' and ');
     throw new Error(
       `\n\nThe tests need ${missing}, and it does not answer.\n` +
-        `  With Docker:    docker compose up -d postgres redis   (then npm test again)\n` +
+        `  With Docker:    docker compose --profile test up -d test-postgres test-redis   (then npm test again)\n` +
         `  Without Docker: start PostgreSQL (trust auth, user postgres, database test) and Redis on their default ports,\n` +
         `                  or point TEST_DATABASE_URL / TEST_REDIS_URL at yours.\n`,
     );

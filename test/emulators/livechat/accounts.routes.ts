@@ -366,7 +366,8 @@ function info(core: EmulatorCore, ctx: RouteContext): RouteResult {
     json: {
       access_token: found.token,
       account_id: found.accountId,
-      client_id: found.clientId,
+      // A token minted with clientId '' stands for one whose info names no app (a fault).
+      ...(found.clientId ? { client_id: found.clientId } : {}),
       expires_in: Math.max(0, Math.floor((found.expiresAt - core.state.now()) / 1000)),
       organization_id: found.organizationId,
       scope: (account?.scopes ?? found.scopes).join(','),

@@ -356,11 +356,16 @@ export class LiveChatEmulatorState {
     return code;
   }
 
-  /** A new access token, plus a new refresh token unless one is given (they never rotate). */
+  /**
+   * A new access token, plus a new refresh token unless one is given (they never rotate).
+   * `clientId`: the app the token is issued to (default: the emulated app); another app's token
+   * is what an admin signed in to a different LiveChat app holds (`/v2/info` names that app).
+   */
   issueAgentTokens(
     accountId: string,
-    options: { ttlSeconds?: number; refreshToken?: string } = {},
+    options: { ttlSeconds?: number; refreshToken?: string; clientId?: string } = {},
   ): { accessToken: string; refreshToken: string; expiresIn: number } {
+    const clientId = options.clientId ?? this.settings.clientId;
     const account = this.account(accountId);
     if (account === undefined) {
       throw new Error(`unknown account ${accountId}`);
@@ -375,7 +380,7 @@ export class LiveChatEmulatorState {
         kind: 'refresh',
         accountId,
         organizationId: account.organizationId,
-        clientId: this.settings.clientId,
+        clientId,
         scopes: [...account.scopes],
         issuedAt: now,
         expiresAt: Number.POSITIVE_INFINITY,
@@ -389,7 +394,7 @@ export class LiveChatEmulatorState {
       kind: 'access',
       accountId,
       organizationId: account.organizationId,
-      clientId: this.settings.clientId,
+      clientId,
       scopes: [...account.scopes],
       issuedAt: now,
       expiresAt: now + ttl * 1000,

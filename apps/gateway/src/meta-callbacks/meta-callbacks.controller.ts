@@ -14,14 +14,23 @@ import { currentCorrelationId, Metrics } from '@app/platform';
 import { FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { GatewayEnv } from '../config/gateway.env';
-import { renderDataDeletionStatus, renderUnknownRequest } from './data-deletion-status.view';
+import { SafeHtml } from '../pages/html.util';
+import { sendPage } from '../pages/page-layout';
+import {
+  DATA_DELETION_STYLE_HASH,
+  renderDataDeletionStatus,
+  renderUnknownRequest,
+} from './data-deletion-status.view';
 import { MetaCallbacksService } from './meta-callbacks.service';
+import { SignedRequestReplayGuard } from './signed-request-replay.guard';
 
 const CODE = /^[A-Za-z0-9]{1,32}$/;
 
 /**
  * Meta's deauthorize and data-deletion callbacks (form field `signed_request`, HMAC-SHA256 with
- * the app secret) and the status page of a data-deletion request.
+ * the app secret) and the status page of a data-deletion request. A signed_request older than
+ * META_SIGNED_REQUEST_MAX_AGE_SECONDS is refused; a replay answers as the first delivery did and
+ * changes nothing (SignedRequestReplayGuard).
  */
 @Controller('meta')
 export class MetaCallbacksController {
@@ -29,6 +38,7 @@ export class MetaCallbacksController {
 
   constructor(
     private readonly callbacks: MetaCallbacksService,
+    private readonly replays: SignedRequestReplayGuard,
     private readonly metrics: Metrics,
     private readonly env: GatewayEnv,
   ) {
@@ -41,50 +51,64 @@ export class MetaCallbacksController {
   @Post('deauthorize')
   @HttpCode(200)
   async deauthorize(@Body() body: unknown): Promise<{ status: string }> {
-    const payload = this.verify('meta-deauthorize', body);
-    const accounts = await this.callbacks.deauthorize(
-      payload.userId,
-      currentCorrelationId() ?? randomUUID(),
-    );
-    this.metrics.webhooksReceived.inc({ source: 'meta-deauthorize', outcome: 'accepted' });
-    return { status: accounts > 0 ? 'disconnected' : 'nothing-connected' };
+    const { signed, payload } = this.verify('meta-deauthorize', body);
+    const { answer, replayed } = await this.replays.once('deauthorize', signed, async () => {
+      const accounts = await this.callbacks.deauthorize(
+        payload.userId,
+        currentCorrelationId() ?? randomUUID(),
+      );
+      return accounts > 0 ? 'disconnected' : 'nothing-connected';
+    });
+    this.metrics.webhooksReceived.inc({
+      source: 'meta-deauthorize',
+      outcome: replayed ? 'replayed' : 'accepted',
+    });
+    return { status: answer };
   }
 
   @Post('data-deletion')
   @HttpCode(200)
   async dataDeletion(@Body() body: unknown): Promise<{ url: string; confirmation_code: string }> {
-    const payload = this.verify('meta-data-deletion', body);
-    const request = await this.callbacks.requestDataDeletion(
-      payload.userId,
-      currentCorrelationId() ?? randomUUID(),
+    const { signed, payload } = this.verify('meta-data-deletion', body);
+    const { answer: code, replayed } = await this.replays.once(
+      'data-deletion',
+      signed,
+      async () => {
+        const request = await this.callbacks.requestDataDeletion(
+          payload.userId,
+          currentCorrelationId() ?? randomUUID(),
+        );
+        return request.confirmationCode;
+      },
     );
-    this.metrics.webhooksReceived.inc({ source: 'meta-data-deletion', outcome: 'accepted' });
+    this.metrics.webhooksReceived.inc({
+      source: 'meta-data-deletion',
+      outcome: replayed ? 'replayed' : 'accepted',
+    });
     const base = this.env.PUBLIC_URL.replace(/\/+$/, '');
-    return {
-      url: `${base}/meta/data-deletion/${request.confirmationCode}`,
-      confirmation_code: request.confirmationCode,
-    };
+    return { url: `${base}/meta/data-deletion/${code}`, confirmation_code: code };
   }
 
   @Get('data-deletion/:code')
   async status(@Param('code') code: string, @Res() reply: FastifyReply): Promise<void> {
     const request = CODE.test(code) ? await this.callbacks.findRequest(code) : null;
-    void reply
-      .status(request ? 200 : 404)
-      .header('Cache-Control', 'no-store')
-      .header('X-Robots-Tag', 'noindex')
-      .type('text/html; charset=utf-8')
-      .send(
+    void reply.header('X-Robots-Tag', 'noindex');
+    sendPage(
+      reply,
+      request ? 200 : 404,
+      new SafeHtml(
         request
           ? renderDataDeletionStatus(request, {
               name: this.env.OPERATOR_NAME,
               contact: this.env.OPERATOR_CONTACT,
             })
           : renderUnknownRequest(),
-      );
+      ),
+      { styleHashes: [DATA_DELETION_STYLE_HASH] },
+    );
   }
 
-  private verify(source: string, body: unknown): SignedRequestPayload {
+  private verify(source: string, body: unknown): { signed: string; payload: SignedRequestPayload } {
     const signed =
       body && typeof body === 'object' && 'signed_request' in body
         ? body.signed_request
@@ -97,7 +121,16 @@ export class MetaCallbacksController {
     for (const secret of this.secrets) {
       const result = parseSignedRequest(signed, secret);
       if (result.ok) {
-        return result.payload;
+        const fresh = this.replays.freshness(result.payload.issuedAt);
+        if (!fresh.ok) {
+          this.metrics.webhooksReceived.inc({ source, outcome: fresh.reason.replace(/-/g, '_') });
+          throw new BadRequestException(
+            fresh.reason === 'expired'
+              ? 'signed_request is invalid: issued_at is too old (or in the future)'
+              : 'signed_request is invalid: issued_at is missing',
+          );
+        }
+        return { signed: signed.trim(), payload: result.payload };
       }
       failure = result.reason;
     }

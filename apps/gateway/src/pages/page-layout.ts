@@ -78,6 +78,8 @@ export interface PageSecurity {
   frameAncestors?: readonly string[];
   /** Extra image sources (avatars come from Meta's CDN). */
   imgSrc?: readonly string[];
+  /** CSP hashes (`'sha256-…'`) of inline stylesheets the page carries. */
+  styleHashes?: readonly string[];
 }
 
 /** CSP for our pages: our own script and stylesheet only, nothing inline, no plugins. */
@@ -88,7 +90,7 @@ export function contentSecurityPolicy(security: PageSecurity = {}): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
-    "style-src 'self'",
+    ["style-src 'self'", ...(security.styleHashes ?? [])].join(' '),
     ["img-src 'self' data:", ...(security.imgSrc ?? [])].join(' '),
     "connect-src 'self'",
     "form-action 'self'",

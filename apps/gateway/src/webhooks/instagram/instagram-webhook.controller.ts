@@ -7,14 +7,12 @@ import {
   HttpCode,
   Post,
   Query,
-  RawBodyRequest,
-  Req,
   Res,
   UnauthorizedException,
 } from '@nestjs/common';
 import { parseInstagramWebhook, verifyHubChallenge, verifyHubSignature } from '@app/meta-graph';
 import { currentCorrelationId, Metrics } from '@app/platform';
-import { FastifyReply, FastifyRequest } from 'fastify';
+import { FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { GatewayEnv } from '../../config/gateway.env';
 import { InstagramIntakeService } from './instagram-intake.service';
@@ -43,15 +41,18 @@ export class InstagramWebhookController {
       .send(result.ok ? result.challenge : 'verification failed');
   }
 
+  /**
+   * Authenticate before parsing: the body arrives as raw bytes (edge/body-limits.ts), its
+   * signature is checked, and only a signed body is parsed. An unsigned body costs one HMAC.
+   */
   @Post()
   @HttpCode(200)
   async receive(
-    @Req() req: RawBodyRequest<FastifyRequest>,
     @Headers('x-hub-signature-256') signature: string | undefined,
-    @Body() body: unknown,
+    @Body() raw: unknown,
   ): Promise<{ received: number }> {
     const acceptedAt = Date.now();
-    if (!req.rawBody || !verifyHubSignature(req.rawBody, signature, this.secrets)) {
+    if (!Buffer.isBuffer(raw) || !verifyHubSignature(raw, signature, this.secrets)) {
       this.metrics.webhooksReceived.inc({
         source: 'instagram',
         outcome: signature ? 'bad_signature' : 'missing_signature',
@@ -61,6 +62,13 @@ export class InstagramWebhookController {
           ? 'X-Hub-Signature-256 does not match the body'
           : 'X-Hub-Signature-256 is missing',
       );
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      this.metrics.webhooksReceived.inc({ source: 'instagram', outcome: 'malformed' });
+      throw new BadRequestException('malformed webhook: the body is not JSON');
     }
     const parsed = parseInstagramWebhook(body);
     if (!parsed.ok) {
