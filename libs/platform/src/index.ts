@@ -5,6 +5,7 @@ export {
   IsBase64Key32,
   IsHttpUrl,
   IsKeyList,
+  parseKeyList,
   IsPostgresUrl,
   IsRedisUrl,
 } from './config/validators';
