@@ -1,4 +1,5 @@
 import { registerDecorator, ValidationOptions } from 'class-validator';
+import { parseHostAllowlist } from './host-allowlist';
 
 /** A base64 string that decodes to exactly 32 bytes (an AES-256 key). */
 export function IsBase64Key32(options?: ValidationOptions): PropertyDecorator {
@@ -62,6 +63,26 @@ export function parseKeyList(value: string): string[] | null {
     keys.push(key);
   }
   return keys;
+}
+
+/** Comma-separated hostnames, IP addresses or `*.suffix` entries (see parseHostAllowlist). */
+export function IsHostAllowlist(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) => {
+    registerDecorator({
+      name: 'isHostAllowlist',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: {
+        message: `${String(propertyName)} must be hostnames or *.suffix entries, comma-separated`,
+        ...options,
+      },
+      validator: {
+        validate(value: unknown): boolean {
+          return typeof value === 'string' && parseHostAllowlist(value) !== null;
+        },
+      },
+    });
+  };
 }
 
 /** A postgres:// or postgresql:// URL. */
