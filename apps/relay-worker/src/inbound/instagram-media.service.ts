@@ -212,7 +212,9 @@ export class InstagramMediaService implements OnModuleDestroy {
       msg: 'attachment not fetched: URL refused',
       kind,
       reason: error.message,
-      url: loggableUrl(url),
+      // Not under `url` (the logger redacts that key): the host and path say where, and the
+      // query string, which carries Meta's signature, is left out.
+      target: loggableUrl(url),
     });
     return { status: 'refused', reason: error.code };
   }
