@@ -52,7 +52,12 @@ export class TokenReencryptionProcessor implements OnApplicationBootstrap {
         removeOnComplete: true,
       },
     );
-    // A fixed id: workers starting together queue one run, not one each.
+    // A fixed id: workers starting together queue one run, not one each. A failed run kept
+    // under that id (for inspection) would swallow the add: the new start replaces it.
+    const previous = await this.queue.getJob(REENCRYPTION_BOOT_JOB_ID);
+    if (previous && (await previous.isFailed())) {
+      await previous.remove();
+    }
     await this.queue.add(
       { trigger: 'boot' },
       { jobId: REENCRYPTION_BOOT_JOB_ID, attempts: 3, removeOnComplete: true },
