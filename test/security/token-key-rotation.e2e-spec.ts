@@ -5,6 +5,7 @@ import {
   ENCRYPTED_COLUMNS,
   InstagramAccountRepository,
   InstallationRepository,
+  installationTokenContext,
   keyIdOf,
   TokenCipher,
 } from '@app/persistence';
@@ -164,5 +165,32 @@ describe('security: a key rotation re-encrypts every encrypted column', () => {
     expect(repeatables.map((r) => [r.id, Number(r.every)])).toEqual([
       ['reencrypt.daily', 86_400_000],
     ]);
+  });
+
+  it('a row under a key in neither variable is left alone and reported as remaining', async () => {
+    const [row] = await dataSource.query<Array<{ id: string }>>(
+      "SELECT id FROM installations WHERE organization_id = 'rotation-org-2'",
+    );
+    const stranger = new TokenCipher(randomBytes(32).toString('base64'));
+    const foreign = stranger.encrypt('dal:unknown', installationTokenContext(row.id, 'access'));
+    await dataSource.query('UPDATE installations SET access_token_enc = $1 WHERE id = $2', [
+      foreign,
+      row.id,
+    ]);
+    await runJob(cleanup, QueueName.TOKEN_REENCRYPTION, { trigger: 'daily' });
+    const [after] = await dataSource.query<Array<{ value: string }>>(
+      'SELECT access_token_enc AS value FROM installations WHERE id = $1',
+      [row.id],
+    );
+    expect(after.value).toBe(foreign);
+    const json = await cleanup.get(Metrics).registry.getMetricsAsJSON();
+    const left = json.find((m) => m.name === 'igl_tokens_under_previous_keys');
+    expect(
+      Object.fromEntries((left?.values ?? []).map((v) => [String(v.labels.column), v.value])),
+    ).toEqual({
+      'installations.access_token_enc': 1,
+      'installations.refresh_token_enc': 0,
+      'instagram_accounts.page_token_enc': 0,
+    });
   });
 });
