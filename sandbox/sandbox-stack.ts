@@ -142,6 +142,8 @@ export async function startSandboxStack(options: SandboxOptions = {}): Promise<S
       META_VERIFY_TOKEN: 'sandbox-verify-token',
       META_GRAPH_URL: meta.url,
       META_OAUTH_URL: meta.url,
+      // The emulator's media host, listed by name: plain http to loopback is allowed for it.
+      MEDIA_HOST_ALLOWLIST: new URL(meta.url).hostname,
       LIVECHAT_CLIENT_ID: livechat.clientId,
       LIVECHAT_CLIENT_SECRET: livechat.clientSecret,
       LIVECHAT_WEBHOOK_SECRET: 'sandbox-livechat-webhook-secret',

@@ -107,6 +107,8 @@ export function appEnv(
     META_VERIFY_TOKEN: 'bench-verify-token',
     META_GRAPH_URL: input.metaUrl,
     META_OAUTH_URL: input.metaUrl,
+    // The emulator's media host, listed by name: plain http to loopback is allowed for it.
+    MEDIA_HOST_ALLOWLIST: new URL(input.metaUrl).hostname,
     LIVECHAT_CLIENT_ID: input.livechatClientId,
     LIVECHAT_CLIENT_SECRET: input.livechatClientSecret,
     LIVECHAT_WEBHOOK_SECRET,

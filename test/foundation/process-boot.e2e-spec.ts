@@ -32,6 +32,26 @@ describe('process boot and shutdown', () => {
     },
   );
 
+  // Every app's env extends CoreEnv, which validates it (libs/platform load-env.spec.ts).
+  it('cleanup-worker exits 78 naming TOKEN_ENCRYPTION_PREVIOUS_KEYS when an old key is malformed', async () => {
+    const run = spawnApp(
+      'cleanup-worker',
+      baseTestEnv({ TOKEN_ENCRYPTION_PREVIOUS_KEYS: 'c2hvcnQ=' }),
+    );
+    expect(await run.exit).toBe(78);
+    expect(run.output()).toContain('TOKEN_ENCRYPTION_PREVIOUS_KEYS (invalid');
+    expect(run.output()).not.toContain('c2hvcnQ=');
+  });
+
+  it('relay-worker exits 78 naming MEDIA_HOST_ALLOWLIST when an entry is malformed', async () => {
+    const run = spawnApp(
+      'relay-worker',
+      baseTestEnv({ MEDIA_HOST_ALLOWLIST: '*.fbcdn.net,https://cdn.example.com' }),
+    );
+    expect(await run.exit).toBe(78);
+    expect(run.output()).toContain('MEDIA_HOST_ALLOWLIST (invalid: isHostAllowlist)');
+  });
+
   it.each(APPS)('%s starts with a valid environment and exits 0 on SIGTERM', async (app) => {
     const env = baseTestEnv({ DATABASE_URL: db.url, LOG_LEVEL: 'log' });
     prefixes.push(env.REDIS_KEY_PREFIX);

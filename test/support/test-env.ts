@@ -26,6 +26,8 @@ export function baseTestEnv(
     LIVECHAT_API_URL: 'http://127.0.0.1:9',
     LIVECHAT_ACCOUNTS_URL: 'http://127.0.0.1:9',
     UPSTREAM_TIMEOUT_MS: '2000',
+    // The emulators' media: listed by name, so plain http to this loopback host is allowed.
+    MEDIA_HOST_ALLOWLIST: '127.0.0.1',
     METRICS_PORT: '-1',
     QUEUE_LOCK_DURATION_MS: '4000',
     // One loopback client makes every request of a test file: the per-IP limits are tested in

@@ -6,6 +6,7 @@ import { CleanupMetrics } from './common/cleanup-metrics';
 import { CleanupWorkerEnv } from './config/cleanup-worker.env';
 import { DeletionModule } from './deletion/deletion.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
+import { KeyRotationModule } from './key-rotation/key-rotation.module';
 import { RetentionModule } from './retention/retention.module';
 
 /** Queues this worker consumes. */
@@ -16,6 +17,7 @@ export const CLEANUP_WORKER_QUEUES: readonly QueueName[] = [
   QueueName.META_DATA_DELETION,
   QueueName.RETENTION_SWEEP,
   QueueName.TOKEN_HEALTH,
+  QueueName.TOKEN_REENCRYPTION,
 ];
 
 @Module({})
@@ -44,6 +46,7 @@ export class CleanupWorkerModule {
         LifecycleModule,
         DeletionModule,
         RetentionModule,
+        KeyRotationModule,
         WorkerObservabilityModule.forRoot({
           port: env.METRICS_PORT,
           host: env.HOST,

@@ -5,6 +5,7 @@ export type { DatabaseConnectionOptions } from './data-source-options';
 export { ENTITIES, MIGRATIONS } from './schema';
 export { TokenCipher, TokenDecryptionError, keyIdOf } from './crypto/token-cipher';
 export { TOKEN_CIPHER } from './crypto/token-cipher.provider';
+export { installationTokenContext, pageTokenContext } from './crypto/token-contexts';
 export { InstallationEntity } from './entities/installation.entity';
 export type { InstallationStatus } from './entities/installation.entity';
 export { InstagramAccountEntity } from './entities/instagram-account.entity';
@@ -44,4 +45,9 @@ export { CleanupAuditRepository } from './repositories/cleanup-audit.repository'
 export type { CleanupAuditEntry } from './repositories/cleanup-audit.repository';
 export { CleanupAuditEntity } from './entities/cleanup-audit.entity';
 export type { CleanupAuditAction, CleanupAuditScope } from './entities/cleanup-audit.entity';
+export {
+  ENCRYPTED_COLUMNS,
+  TokenRotationRepository,
+} from './repositories/token-rotation.repository';
+export type { EncryptedColumn, ReencryptionBatch } from './repositories/token-rotation.repository';
 export { runMigrations } from './run-migrations';

@@ -10,6 +10,7 @@ import { LifecycleRepository } from './repositories/lifecycle.repository';
 import { PurgeRepository } from './repositories/purge.repository';
 import { InstagramAccountRepository } from './repositories/instagram-account.repository';
 import { InstallationRepository } from './repositories/installation.repository';
+import { TokenRotationRepository } from './repositories/token-rotation.repository';
 import { MessageLinkRepository } from './repositories/message-link.repository';
 import { ENTITIES } from './schema';
 
@@ -30,6 +31,7 @@ const REPOSITORIES = [
   LifecycleRepository,
   PurgeRepository,
   CleanupAuditRepository,
+  TokenRotationRepository,
 ];
 
 @Global()

@@ -4,10 +4,19 @@ export { loadEnv, loadEnvOrExit, InvalidEnvironmentError } from './config/load-e
 export {
   IsBase64Key32,
   IsHttpUrl,
+  IsHostAllowlist,
   IsKeyList,
+  parseKeyList,
   IsPostgresUrl,
   IsRedisUrl,
 } from './config/validators';
+export {
+  DEFAULT_MEDIA_HOST_ALLOWLIST,
+  hostAllowance,
+  normalizeHost,
+  parseHostAllowlist,
+} from './config/host-allowlist';
+export type { HostAllowance, HostAllowlist } from './config/host-allowlist';
 export { JsonLogger, levelsFrom } from './logging/json-logger';
 export { redact, REDACTED } from './logging/redact.util';
 export { closeOnSignals } from './lifecycle/graceful-shutdown';

@@ -14,6 +14,7 @@ export type {
   MetaDataDeletionJob,
   RetentionSweepJob,
   TokenHealthJob,
+  TokenReencryptionJob,
 } from './job-payloads';
 export { jobIds } from './job-ids';
 export { classifiedBackoff, DeferJobError, BACKOFF_STRATEGY, withPlannedDelay } from './backoff';

@@ -84,6 +84,10 @@ export interface TokenHealthJob {
   check: 'livechat-refresh' | 'page-tokens';
 }
 
+export interface TokenReencryptionJob {
+  trigger: 'boot' | 'daily';
+}
+
 export interface JobPayloads {
   [QueueName.INSTAGRAM_INBOUND]: InstagramInboundJob;
   [QueueName.CUSTOMER_PROFILE]: CustomerProfileJob;
@@ -94,6 +98,7 @@ export interface JobPayloads {
   [QueueName.META_DATA_DELETION]: MetaDataDeletionJob;
   [QueueName.RETENTION_SWEEP]: RetentionSweepJob;
   [QueueName.TOKEN_HEALTH]: TokenHealthJob;
+  [QueueName.TOKEN_REENCRYPTION]: TokenReencryptionJob;
 }
 
 export type JobOf<Q extends QueueName> = JobPayloads[Q];

@@ -22,6 +22,8 @@ export enum QueueName {
   RETENTION_SWEEP = 'retention-sweep',
   /** cleanup-worker (repeatable): refresh LiveChat tokens, check Page tokens. */
   TOKEN_HEALTH = 'token-health',
+  /** cleanup-worker (at boot and daily): re-encrypt tokens still under a previous key. */
+  TOKEN_REENCRYPTION = 'token-reencryption',
 }
 
 /**
@@ -38,6 +40,7 @@ export const QUEUE_CONSUMER: Record<QueueName, 'relay-worker' | 'cleanup-worker'
   [QueueName.META_DATA_DELETION]: 'cleanup-worker',
   [QueueName.RETENTION_SWEEP]: 'cleanup-worker',
   [QueueName.TOKEN_HEALTH]: 'cleanup-worker',
+  [QueueName.TOKEN_REENCRYPTION]: 'cleanup-worker',
 };
 
 export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);

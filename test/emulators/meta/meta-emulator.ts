@@ -856,6 +856,14 @@ export class MetaEmulator {
 
   private cdn(id: string, method: string): EmulatorResponse {
     const media = this.state.media.get(id);
+    if (media?.redirectTo) {
+      return {
+        status: 302,
+        rawBody: '',
+        contentType: 'text/html',
+        headers: { location: media.redirectTo },
+      };
+    }
     if (!media || media.status !== 200) {
       return {
         status: media?.status ?? 404,

@@ -101,6 +101,8 @@ export interface HostedMedia {
   bytes: Buffer;
   /** 200 normally; 404/410 to simulate an expired CDN URL. */
   status: number;
+  /** Answered with a 302 to this URL instead of bytes (lookaside.fbsbx.com redirects to the CDN). */
+  redirectTo?: string;
 }
 
 export interface LoginBehavior {
@@ -486,6 +488,22 @@ export class MetaState {
       contentType: input.contentType ?? sample.contentType,
       bytes: input.bytes ?? sample.bytes,
       status: 200,
+    });
+    return { id, url: this.mediaUrl(id) };
+  }
+
+  /**
+   * A URL that answers `302 Location: <location>`, as Meta's `lookaside.fbsbx.com` attachment
+   * URLs redirect to the CDN host that holds the bytes.
+   */
+  addRedirect(location: string): { id: string; url: string } {
+    const id = randomBytes(9).toString('hex');
+    this.media.set(id, {
+      id,
+      contentType: 'text/html',
+      bytes: Buffer.alloc(0),
+      status: 302,
+      redirectTo: location,
     });
     return { id, url: this.mediaUrl(id) };
   }

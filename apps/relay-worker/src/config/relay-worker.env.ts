@@ -1,4 +1,4 @@
-import { PlatformApisEnv } from '@app/platform';
+import { DEFAULT_MEDIA_HOST_ALLOWLIST, IsHostAllowlist, PlatformApisEnv } from '@app/platform';
 import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
 
@@ -19,6 +19,14 @@ export class RelayWorkerEnv extends PlatformApisEnv {
   @Min(1)
   @Max(1_000)
   OUTBOUND_SENDS_PER_SECOND = 100;
+
+  /**
+   * Hosts attachments may be downloaded from (hostnames, IPs or `*.suffix`). Only over https, and
+   * never from a private or loopback address unless that host is listed by name; plain http only
+   * for such a listed loopback host (the tests' and the sandbox's emulators).
+   */
+  @IsHostAllowlist()
+  MEDIA_HOST_ALLOWLIST = DEFAULT_MEDIA_HOST_ALLOWLIST;
 
   /** Port of the small metrics and health listener; 0 picks a free one, -1 turns it off. */
   @Type(() => Number)

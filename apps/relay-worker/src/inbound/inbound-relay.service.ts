@@ -330,6 +330,14 @@ export class InboundRelayService {
         });
         continue;
       }
+      if (fetched.status === 'refused') {
+        events.push({
+          type: 'message',
+          text: `📎 Sent a ${media.type} that was not downloaded: its link does not lead to Instagram's media servers.`,
+          customId,
+        });
+        continue;
+      }
       if (fetched.status === 'too-large') {
         const size = fetched.bytes ? ` (${(fetched.bytes / 1024 / 1024).toFixed(1)} MB)` : '';
         events.push({

@@ -34,6 +34,19 @@ describe('TokenCipher', () => {
     expect(() => cipher.decrypt(parts.join(':'), 'ctx')).toThrow('authentication failed');
   });
 
+  it('refuses a truncated GCM tag (a prefix of the real tag is a forgery, not a match)', () => {
+    const cipher = new TokenCipher(key());
+    const parts = cipher.encrypt('secret-token', 'ctx').split(':');
+    const tag = Buffer.from(parts[3] ?? '', 'base64');
+    expect(tag).toHaveLength(16);
+    for (const length of [4, 8, 12, 15]) {
+      const truncated = [...parts];
+      truncated[3] = tag.subarray(0, length).toString('base64');
+      expect(() => cipher.decrypt(truncated.join(':'), 'ctx')).toThrow(TokenDecryptionError);
+    }
+    expect(cipher.decrypt(parts.join(':'), 'ctx')).toBe('secret-token');
+  });
+
   it('rotates: old ciphertexts decrypt with a previous key, new ones use the current key', () => {
     const oldKey = key();
     const newKey = key();

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { TokenCipher } from '../crypto/token-cipher';
 import { TOKEN_CIPHER } from '../crypto/token-cipher.provider';
+import { pageTokenContext } from '../crypto/token-contexts';
 import {
   InstagramAccountEntity,
   InstagramAccountStatus,
@@ -128,6 +129,6 @@ export class InstagramAccountRepository {
   }
 
   private context(id: string): string {
-    return `instagram_accounts:${id}:page`;
+    return pageTokenContext(id);
   }
 }

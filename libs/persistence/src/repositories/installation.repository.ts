@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { TokenCipher } from '../crypto/token-cipher';
 import { TOKEN_CIPHER } from '../crypto/token-cipher.provider';
+import { installationTokenContext } from '../crypto/token-contexts';
 import { InstallationEntity } from '../entities/installation.entity';
 
 export interface InstallationGrant {
@@ -130,6 +131,6 @@ export class InstallationRepository {
   }
 
   private context(installationId: string, kind: 'access' | 'refresh'): string {
-    return `installations:${installationId}:${kind}`;
+    return installationTokenContext(installationId, kind);
   }
 }

@@ -60,4 +60,25 @@ describe('loadEnv', () => {
     expect(load).toThrow(/REDIS_URL \(invalid: isRedisUrl\)/);
     expect(load).toThrow(/META_GRAPH_VERSION \(invalid: matches\)/);
   });
+
+  it('accepts previous encryption keys as base64 32-byte keys and names a malformed one', () => {
+    const previous = [randomBytes(32), randomBytes(32)].map((k) => k.toString('base64'));
+    expect(
+      loadEnv(CoreEnv, { ...valid, TOKEN_ENCRYPTION_PREVIOUS_KEYS: previous.join(', ') })
+        .TOKEN_ENCRYPTION_PREVIOUS_KEYS,
+    ).toBe(previous.join(', '));
+    expect(
+      loadEnv(CoreEnv, { ...valid, TOKEN_ENCRYPTION_PREVIOUS_KEYS: `old:${previous[0]}` })
+        .TOKEN_ENCRYPTION_PREVIOUS_KEYS,
+    ).toBe(`old:${previous[0]}`);
+    for (const bad of [
+      `${previous[0]},`,
+      randomBytes(16).toString('base64'),
+      `${previous[0]},not base64!`,
+    ]) {
+      expect(() => loadEnv(CoreEnv, { ...valid, TOKEN_ENCRYPTION_PREVIOUS_KEYS: bad })).toThrow(
+        /TOKEN_ENCRYPTION_PREVIOUS_KEYS \(invalid: isKeyList\)/,
+      );
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { registerDecorator, ValidationOptions } from 'class-validator';
+import { parseHostAllowlist } from './host-allowlist';
 
 /** A base64 string that decodes to exactly 32 bytes (an AES-256 key). */
 export function IsBase64Key32(options?: ValidationOptions): PropertyDecorator {
@@ -21,7 +22,11 @@ export function IsBase64Key32(options?: ValidationOptions): PropertyDecorator {
   };
 }
 
-/** A comma-separated list of `keyId:base64key` pairs (previous encryption keys, for rotation). */
+/**
+ * A comma-separated list of base64 32-byte keys (previous encryption keys, for rotation). A
+ * `label:` before a key is tolerated (an earlier documented form); the label is ignored, since a
+ * ciphertext names its key by the key's own fingerprint.
+ */
 export function IsKeyList(options?: ValidationOptions): PropertyDecorator {
   return (target: object, propertyName: string | symbol) => {
     registerDecorator({
@@ -29,22 +34,51 @@ export function IsKeyList(options?: ValidationOptions): PropertyDecorator {
       target: target.constructor,
       propertyName: propertyName as string,
       options: {
-        message: `${String(propertyName)} must be id:base64key[,id:base64key…]`,
+        message: `${String(propertyName)} must be base64 32-byte keys, comma-separated`,
         ...options,
       },
       validator: {
         validate(value: unknown): boolean {
-          if (typeof value !== 'string') {
-            return false;
-          }
-          return value.split(',').every((pair) => {
-            const [id, key] = pair.trim().split(':');
-            return (
-              /^[A-Za-z0-9_-]{1,16}$/.test(id ?? '') &&
-              typeof key === 'string' &&
-              Buffer.from(key, 'base64').length === 32
-            );
-          });
+          return typeof value === 'string' && parseKeyList(value) !== null;
+        },
+      },
+    });
+  };
+}
+
+/** The keys of a key list (see IsKeyList), or null when an entry is malformed. */
+export function parseKeyList(value: string): string[] | null {
+  const keys: string[] = [];
+  for (const entry of value.split(',')) {
+    const trimmed = entry.trim();
+    const colon = trimmed.indexOf(':');
+    const label = colon >= 0 ? trimmed.slice(0, colon) : null;
+    const key = colon >= 0 ? trimmed.slice(colon + 1) : trimmed;
+    if (label !== null && !/^[A-Za-z0-9_-]{1,16}$/.test(label)) {
+      return null;
+    }
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key) || Buffer.from(key, 'base64').length !== 32) {
+      return null;
+    }
+    keys.push(key);
+  }
+  return keys;
+}
+
+/** Comma-separated hostnames, IP addresses or `*.suffix` entries (see parseHostAllowlist). */
+export function IsHostAllowlist(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) => {
+    registerDecorator({
+      name: 'isHostAllowlist',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: {
+        message: `${String(propertyName)} must be hostnames or *.suffix entries, comma-separated`,
+        ...options,
+      },
+      validator: {
+        validate(value: unknown): boolean {
+          return typeof value === 'string' && parseHostAllowlist(value) !== null;
         },
       },
     });
