@@ -16,7 +16,7 @@ import {
   MessageLinkRepository,
 } from '@app/persistence';
 import { currentCorrelationId, Metrics } from '@app/platform';
-import { DeferJobError, InstagramInboundJob, JobProducer, QueueName } from '@app/queues';
+import { DeferJobError, InstagramInboundWork, JobProducer, QueueName } from '@app/queues';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
 import {
   excerpt,
@@ -29,6 +29,7 @@ import { InstagramMediaService } from './instagram-media.service';
 import { EchoEvidenceService } from './echo-evidence.service';
 import { LastRelayedThrottle } from './last-relayed-throttle';
 import { OutboundSendMarker } from './outbound-send-marker';
+import { OwnChatRegistry } from './own-chat-registry.service';
 
 export type InboundOutcome =
   | 'relayed'
@@ -69,9 +70,10 @@ export class InboundRelayService {
     private readonly env: RelayWorkerEnv,
     private readonly deletionRequests: DeletionRequestRepository,
     private readonly lastRelayed: LastRelayedThrottle,
+    private readonly ownChats: OwnChatRegistry,
   ) {}
 
-  async relay(job: InstagramInboundJob): Promise<InboundOutcome> {
+  async relay(job: InstagramInboundWork): Promise<InboundOutcome> {
     const connected = await this.directory.find(job.instagramAccountId);
     if (!connected) {
       this.logger.warn({
@@ -160,6 +162,8 @@ export class InboundRelayService {
       already,
       job.itemKey,
     );
+    // Before the chat is recorded: the gateway then accepts its agents' replies (OwnChatRegistry).
+    await this.ownChats.remember(installation.organizationId, delivered.chatId);
     // One statement: the link, the chat and thread when they changed, "last relayed" when due.
     await this.links.completeInbound(
       installation.id,
@@ -192,7 +196,7 @@ export class InboundRelayService {
    */
   private async claim(
     connected: ConnectedAccount,
-    job: InstagramInboundJob,
+    job: InstagramInboundWork,
     windowAt: Date | null,
   ): Promise<{ conversation: ConversationEntity; link: MessageLinkEntity; created: boolean }> {
     const { installation, account } = connected;
@@ -377,6 +381,8 @@ export class InboundRelayService {
             groupId: installation.livechatGroupId,
             events,
             continuous: true,
+            // Our mark: webhooks of this chat tell the gateway it is ours.
+            properties: this.ownChats.properties,
           }),
         );
         return {
@@ -420,6 +426,7 @@ export class InboundRelayService {
               events: events.slice(index),
               continuous: true,
               groupId: installation.livechatGroupId,
+              properties: this.ownChats.properties,
             }),
           );
           threadId = resumed.threadId;

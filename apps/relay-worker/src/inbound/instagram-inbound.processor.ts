@@ -2,7 +2,15 @@ import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { CONNECTIONS_OPTIONS, CONNECTIONS_REDIS, ConnectionsOptions } from '@app/connections';
 import { Metrics } from '@app/platform';
-import { ConversationOrder, InstagramInboundJob, QueueName, consumeQueue } from '@app/queues';
+import {
+  ConversationOrder,
+  InstagramInboundJob,
+  openInstagramInbound,
+  PayloadCipher,
+  QueueName,
+  consumeQueue,
+  withoutContent,
+} from '@app/queues';
 import { Job, Queue } from 'bull';
 import type { Redis } from 'ioredis';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
@@ -21,6 +29,7 @@ export class InstagramInboundProcessor implements OnApplicationBootstrap {
     private readonly relay: InboundRelayService,
     metrics: Metrics,
     private readonly env: RelayWorkerEnv,
+    private readonly cipher: PayloadCipher,
   ) {
     this.runner = new OrderedJobRunner(
       QueueName.INSTAGRAM_INBOUND,
@@ -46,7 +55,9 @@ export class InstagramInboundProcessor implements OnApplicationBootstrap {
         job.data.lane,
       ),
       score: ConversationOrder.score(job.data.timestamp, job.data.position),
-      run: () => this.relay.relay(job.data),
+      // Opened here, in the worker that delivers it, and only for the run.
+      run: () => this.relay.relay(openInstagramInbound(this.cipher, job.id, job.data)),
+      withoutContent,
     });
   }
 }
