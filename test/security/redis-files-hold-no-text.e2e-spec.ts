@@ -82,7 +82,9 @@ describe('security: Redis as compose runs it survives a SIGKILL mid-burst, and i
             crash = redis.crashAndRestart(); // mid-burst; the sending goes on meanwhile
           }
           const text = textOf(c, i);
-          let { delivery, mid } = await world.meta.customerSends({ igAccountId: ig, igsid, text });
+          const posted = await world.meta.customerSends({ igAccountId: ig, igsid, text });
+          const mid = posted.mid;
+          let delivery = posted.delivery;
           // Not accepted (Redis down): Meta delivers the same bytes again, as it does.
           await waitFor(
             `DM ${c}.${i} accepted`,
@@ -96,6 +98,9 @@ describe('security: Redis as compose runs it survives a SIGKILL mid-burst, and i
             60_000,
             200,
           );
+          if (!mid) {
+            throw new Error('the emulator sent a DM without a message id');
+          }
           accepted.push({ text, mid });
         }
       }),

@@ -34,7 +34,7 @@ export function composeRedisFlags(): string[] {
   const flags = tokens[0] === 'redis-server' ? tokens.slice(1) : tokens;
   const out: string[] = [];
   for (let i = 0; i < flags.length; i += 1) {
-    const flag = flags[i] as string;
+    const flag = flags[i] ?? '';
     const value = flags[i + 1];
     if (flag.startsWith('--') && value !== undefined && !value.startsWith('--')) {
       if (!value.includes('${')) {
