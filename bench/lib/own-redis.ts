@@ -21,7 +21,14 @@ export function requireRedisServer(): string {
 }
 
 /** Persistence settings of the run's Redis unless told otherwise: as docker-compose.yml runs it. */
-export const DEFAULT_REDIS_PERSISTENCE = ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always'];
+export const DEFAULT_REDIS_PERSISTENCE = [
+  '--save',
+  '',
+  '--appendonly',
+  'yes',
+  '--appendfsync',
+  'always',
+];
 
 /**
  * A redis-server of the run's own on a spare loopback port. Its queue must survive a restart for

@@ -1,9 +1,4 @@
-import {
-  GaveUp,
-  InstagramInboundJob,
-  JsonObject,
-  LiveChatInboundJob,
-} from './job-payloads';
+import { GaveUp, InstagramInboundJob, JsonObject, LiveChatInboundJob } from './job-payloads';
 import { PayloadCipher, PayloadDecryptionError } from './payload-cipher';
 import { QueueName } from './queue-names';
 

@@ -60,10 +60,7 @@ function chatPropertiesOf(webhook: LiveChatWebhook): LiveChatProperties | undefi
 }
 
 export type LiveChatIntakeOutcome =
-  | 'queued'
-  | 'ignored_installation'
-  | 'ignored_action'
-  | 'ignored_chat';
+  'queued' | 'ignored_installation' | 'ignored_action' | 'ignored_chat';
 
 /**
  * Verified LiveChat chat webhook → one job per event, ordered per chat. Looks the organization up
