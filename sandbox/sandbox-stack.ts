@@ -192,6 +192,7 @@ export async function startSandboxStack(options: SandboxOptions = {}): Promise<S
         url: `${gatewayUrl}/webhooks/livechat`,
         action,
         secretKey: vars.LIVECHAT_WEBHOOK_SECRET,
+        additionalData: ['chat_properties', 'chat_presence_user_ids'],
       });
     }
 

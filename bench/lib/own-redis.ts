@@ -20,13 +20,22 @@ export function requireRedisServer(): string {
   return probe.stdout.trim();
 }
 
+/** Persistence settings of the run's Redis unless told otherwise: as docker-compose.yml runs it. */
+export const DEFAULT_REDIS_PERSISTENCE = [
+  '--save',
+  '',
+  '--appendonly',
+  'yes',
+  '--appendfsync',
+  'always',
+];
+
 /**
  * A redis-server of the run's own on a spare loopback port. Its queue must survive a restart for
- * the restart to test anything: with `--appendonly no` (how docs/deploying.md says to run
- * production Redis) a restart empties every queue, and no application can keep a promise about
- * jobs that no longer exist. So this one runs with an append-only file fsynced on every write
- * (`--appendonly yes --appendfsync always`), in a temporary directory removed at the end; RDB
- * snapshots stay off (`--save ""`).
+ * the restart to test anything, so by default it runs with an append-only file fsynced on every
+ * write (`--appendonly yes --appendfsync always`, as docker-compose.yml does), in a temporary
+ * directory removed at the end; RDB snapshots stay off (`--save ""`). `persistence` replaces
+ * those settings (the security test passes the compose file's own).
  */
 export class OwnRedis {
   proc?: ManagedProcess;
@@ -36,16 +45,20 @@ export class OwnRedis {
     private readonly supervisor: ProcessSupervisor,
     readonly port: number,
     readonly dir: string,
+    private readonly persistence: readonly string[] = DEFAULT_REDIS_PERSISTENCE,
   ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(supervisor: ProcessSupervisor): Promise<OwnRedis> {
+  static async start(
+    supervisor: ProcessSupervisor,
+    options: { persistence?: readonly string[] } = {},
+  ): Promise<OwnRedis> {
     requireRedisServer();
     const dir = mkdtempSync(join(tmpdir(), 'igl-chaos-redis-'));
-    const redis = new OwnRedis(supervisor, await freePort(), dir);
+    const redis = new OwnRedis(supervisor, await freePort(), dir, options.persistence);
     try {
       await redis.launch();
     } catch (error) {
@@ -63,12 +76,7 @@ export class OwnRedis {
       String(this.port),
       '--dir',
       this.dir,
-      '--save',
-      '',
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'always',
+      ...this.persistence,
       '--protected-mode',
       'yes',
       '--daemonize',

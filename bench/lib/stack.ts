@@ -101,9 +101,10 @@ export class Stack {
         action: 'incoming_event',
         secretKey: LIVECHAT_WEBHOOK_SECRET,
         // As docs/marketplace-and-meta-setup.md registers it: agents' events only, with the
-        // chat's presence list (lets the relay recognise a chat it started a moment ago).
+        // chat's properties (our mark: the gateway drops other chats' events) and presence list
+        // (lets the relay recognise a chat it started a moment ago).
         filters: { authorType: 'agent' },
-        additionalData: ['chat_presence_user_ids'],
+        additionalData: ['chat_properties', 'chat_presence_user_ids'],
         organizationId: stack.business.org.organizationId,
       });
       return stack;

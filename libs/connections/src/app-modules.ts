@@ -27,6 +27,8 @@ export function platformModules(
       failedJobRetentionDays: env.FAILED_JOB_RETENTION_DAYS,
       lockDurationMs: env.QUEUE_LOCK_DURATION_MS,
       queues: options.queues,
+      tokenEncryptionKey: env.TOKEN_ENCRYPTION_KEY,
+      previousTokenEncryptionKeys: env.TOKEN_ENCRYPTION_PREVIOUS_KEYS,
     }),
     LiveChatModule.forRoot({
       apiUrl: env.LIVECHAT_API_URL,

@@ -102,6 +102,9 @@ export class CustomerChatClient {
     if (params.groupId !== undefined) {
       chat.access = { group_ids: [params.groupId] };
     }
+    if (params.properties !== undefined) {
+      chat.properties = params.properties;
+    }
     const thread: JsonRecord = {};
     if (params.events !== undefined && params.events.length > 0) {
       thread.events = params.events.map(toApiEvent);

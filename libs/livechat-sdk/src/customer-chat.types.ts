@@ -138,6 +138,8 @@ export interface StartChatResult {
 export interface ResumeChatParams {
   chatId: string;
   events?: CustomerEventInput[];
+  /** Chat properties to set as the chat resumes (merged into the chat's). */
+  properties?: LiveChatProperties;
   continuous?: boolean;
   active?: boolean;
   groupId?: number;

@@ -70,3 +70,4 @@ export type {
   LiveChatAppWebhookBody,
   LiveChatAppWebhook,
 } from './livechat-webhook.types';
+export { RELAY_CHAT_PROPERTY, relayChatProperties, isRelayChat } from './relay-chat-property.util';

@@ -18,6 +18,7 @@ import { LiveChatCallInfo, LiveChatClientOptions } from './livechat-options.type
 import { parseLiveChatWebhook } from './livechat-webhook.util';
 import { LiveChatWebhook } from './livechat-webhook.types';
 import { createPkcePair } from './pkce.util';
+import { isRelayChat, relayChatProperties } from './relay-chat-property.util';
 import { SingleFlight } from './single-flight.util';
 
 const CLIENT_ID = 'contract-client-id';
@@ -505,6 +506,43 @@ describe('CustomerChatClient against the emulator', () => {
       { chatId: c.chatId, threadId: c.threadId, userId: c.entityId },
     ]);
     expect(webhooks('incoming_chat', org)).toHaveLength(2);
+  });
+
+  it('marks a chat as ours with a chat property at start and resume; webhooks with chat_properties carry it', async () => {
+    const c = await newChat();
+    const org = c.org.organizationId;
+    expect(isRelayChat(lc.state.requireChat(c.chatId).properties, CLIENT_ID)).toBe(false);
+    await chat.deactivateChat(c.token, org, c.chatId);
+    await chat.resumeChat(c.token, org, {
+      chatId: c.chatId,
+      events: [{ type: 'message', text: 'resumed' }],
+      properties: relayChatProperties(CLIENT_ID),
+    });
+    expect(lc.callsTo('resume_chat').at(-1)?.body).toMatchObject({
+      chat: { id: c.chatId, properties: { [CLIENT_ID]: { instagram_relay: true } } },
+    });
+    // Set on the chat, beside LiveChat's own properties.
+    const stored = lc.state.requireChat(c.chatId).properties;
+    expect(stored[CLIENT_ID]).toEqual({ instagram_relay: true });
+    expect(stored.source).toEqual({ client_id: CLIENT_ID, customer_client_id: CLIENT_ID });
+
+    await lc.agentSendsMessage(c.chatId, { text: 'agent answer' });
+    const [withProperties] = webhooks('incoming_event', org, '/agent-only');
+    expect(isRelayChat(withProperties?.additionalData?.chatProperties, CLIENT_ID)).toBe(true);
+    // Registered without chat_properties: no additional_data at all.
+    const plain = webhooks('incoming_event', org).filter((w) => w.additionalData !== undefined);
+    expect(plain).toEqual([]);
+    // incoming_chat carries the chat itself, properties included.
+    const started = await newCustomer();
+    await chat.startChat(started.token, started.org.organizationId, {
+      properties: relayChatProperties(CLIENT_ID),
+    });
+    await lc.flushWebhooks();
+    const [incoming] = webhooks('incoming_chat', started.org.organizationId);
+    expect(
+      incoming?.action === 'incoming_chat' &&
+        isRelayChat(incoming.payload.chat.properties, CLIENT_ID),
+    ).toBe(true);
   });
 
   it('uploads files (multipart `file`), serves them from the CDN and sends file events', async () => {

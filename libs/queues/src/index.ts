@@ -15,7 +15,10 @@ export type {
   RetentionSweepJob,
   TokenHealthJob,
   TokenReencryptionJob,
+  GaveUp,
 } from './job-payloads';
+export { PayloadCipher, PayloadDecryptionError } from './payload-cipher';
+export type { Sealed } from './payload-cipher';
 export { jobIds } from './job-ids';
 export { classifiedBackoff, DeferJobError, BACKOFF_STRATEGY, withPlannedDelay } from './backoff';
 export type { FailureKind } from './backoff';
@@ -31,3 +34,6 @@ export { ORDERED_JOB_OPTIONS } from './queues.module';
 export { consumeQueue } from './consume';
 export { consumersStarted, queueContractProblems } from './queue-contract';
 export type { ConsumerApp } from './queue-contract';
+export { OwnChats, OWN_CHAT_TTL_SECONDS } from './own-chats';
+export { openInstagramInbound, openLiveChatInbound, withoutContent } from './sealed-jobs';
+export type { InstagramInboundWork, LiveChatInboundWork } from './sealed-jobs';

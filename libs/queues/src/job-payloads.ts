@@ -1,3 +1,4 @@
+import type { Sealed } from './payload-cipher';
 import { QueueName } from './queue-names';
 
 /** JSON as it crosses Redis: no Dates, no class instances. */
@@ -14,8 +15,9 @@ export interface JobMeta {
 }
 
 /**
- * One `entry[].messaging[]` (or `standby[]`) item. `item` is the raw item as Meta sent it; the
- * worker parses it with @app/meta-graph. It may hold message text: the job is removed once done.
+ * One `entry[].messaging[]` (or `standby[]`) item. `sealedItem` is the raw item as Meta sent it,
+ * sealed by the gateway (PayloadCipher, bound to the job); the relay worker opens and parses it.
+ * Everything else is ids and times: what Bull Board and a failed job may show.
  */
 export interface InstagramInboundJob extends JobMeta {
   /** Item failures so far (deferrals waiting for their turn are not failures). */
@@ -34,7 +36,22 @@ export interface InstagramInboundJob extends JobMeta {
   /** Meta's event time (ms) and the item's position in the POST: the order key. */
   timestamp: number;
   position: number;
-  item: JsonObject;
+  /** The item, encrypted (it holds text, captions, URLs); `null` once the job gave up. */
+  sealedItem: Sealed<JsonObject> | null;
+  /**
+   * @deprecated Plaintext item of jobs queued before payloads were sealed; still read so that
+   * jobs in flight across the upgrade are relayed.
+   */
+  item?: JsonObject;
+  /** Set when the job gave up: its content was dropped, ids and reason stay. */
+  gaveUp?: GaveUp;
+}
+
+/** What a job that gave up keeps of why (never content). */
+export interface GaveUp {
+  kind: string;
+  reason: string;
+  at: number;
 }
 
 export interface CustomerProfileJob extends JobMeta {
@@ -47,10 +64,18 @@ export interface LiveChatInboundJob extends JobMeta {
   organizationId: string;
   action: string;
   chatId: string;
-  /** The webhook body as LiveChat sent it, minus `secret_key`; parsed again by the worker. */
-  body: JsonObject;
+  /** When the event was created (ms; the order key), else when the webhook was accepted. */
+  eventAt?: number;
+  /**
+   * The webhook body as LiveChat sent it, minus `secret_key`, encrypted (PayloadCipher, bound to
+   * the job); the worker opens and parses it again. `null` once the job gave up.
+   */
+  sealedBody: Sealed<JsonObject> | null;
+  /** @deprecated Plaintext body of jobs queued before payloads were sealed. */
+  body?: JsonObject;
   /** Real failures so far (deferrals waiting for their turn are not failures). */
   failures?: number;
+  gaveUp?: GaveUp;
 }
 
 export interface InstagramMessageDeleteJob extends JobMeta {

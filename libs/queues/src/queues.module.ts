@@ -3,6 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { JobOptions } from 'bull';
 import { BACKOFF_STRATEGY, classifiedBackoff } from './backoff';
 import { JobProducer } from './job.producer';
+import { PayloadCipher } from './payload-cipher';
 import { QueueConnections, REGISTERED_QUEUES } from './queue-connections';
 import { QueueName } from './queue-names';
 
@@ -17,15 +18,20 @@ export interface QueuesModuleOptions {
   attempts?: number;
   /** Job lock lease; a dead worker's jobs are re-run after about this long. */
   lockDurationMs?: number;
+  /** TOKEN_ENCRYPTION_KEY: job content is sealed with a key derived from it (PayloadCipher). */
+  tokenEncryptionKey: string;
+  /** TOKEN_ENCRYPTION_PREVIOUS_KEYS: still open content sealed before a rotation. */
+  previousTokenEncryptionKeys?: string;
 }
 
 export function defaultJobOptions(failedJobRetentionDays: number, attempts = 12): JobOptions {
   return {
     attempts,
     backoff: { type: BACKOFF_STRATEGY },
-    // Finished jobs hold message text: gone as soon as they succeed.
+    // Finished jobs hold (sealed) message content: gone as soon as they succeed.
     removeOnComplete: true,
-    // Failed jobs stay inspectable (Bull Board) for the retention period, then expire.
+    // Failed jobs stay inspectable (Bull Board) for the retention period, then expire; the
+    // ordered queues drop their content when they give up (OrderedJobRunner).
     removeOnFail: { age: failedJobRetentionDays * 86_400 },
   };
 }
@@ -61,8 +67,15 @@ export class QueuesModule {
         JobProducer,
         QueueConnections,
         { provide: REGISTERED_QUEUES, useValue: options.queues },
+        {
+          provide: PayloadCipher,
+          useValue: new PayloadCipher(
+            options.tokenEncryptionKey,
+            options.previousTokenEncryptionKeys,
+          ),
+        },
       ],
-      exports: [bull, queues, JobProducer],
+      exports: [bull, queues, JobProducer, PayloadCipher],
     };
   }
 }

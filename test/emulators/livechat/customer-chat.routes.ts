@@ -324,8 +324,11 @@ function startChat(call: CustomerCall): RouteResult {
     throw chatError(400, 'validation', 'Customer already has an active chat');
   }
   const properties = chatInput.properties;
-  if (properties !== undefined && !isObject(properties)) {
-    throw chatError(400, 'validation', 'chat.properties must be an object');
+  if (
+    properties !== undefined &&
+    (!isObject(properties) || !Object.values(properties).every(isObject))
+  ) {
+    throw chatError(400, 'validation', 'chat.properties must map namespaces to objects');
   }
   const chat = call.core.state.createChat({
     organizationId: call.organizationId,
@@ -362,6 +365,19 @@ function resumeChat(call: CustomerCall): RouteResult {
     throw chatError(400, 'validation', 'Customer already has an active chat');
   }
   chat.groupIds = groupIdsOf(call, body.chat.access, chat.groupIds);
+  const properties = body.chat.properties;
+  if (properties !== undefined) {
+    if (!isObject(properties) || !Object.values(properties).every(isObject)) {
+      throw chatError(400, 'validation', 'chat.properties must map namespaces to objects');
+    }
+    // Resuming with properties sets them on the chat (per namespace, per property).
+    for (const [namespace, values] of Object.entries(properties)) {
+      chat.properties[namespace] = {
+        ...(chat.properties[namespace] ?? {}),
+        ...(values as Record<string, unknown>),
+      };
+    }
+  }
   const threadInput = isObject(body.chat.thread) ? body.chat.thread : {};
   const thread = call.core.state.openThread(chat, {
     active: body.active !== false,

@@ -675,6 +675,8 @@ export class LiveChatEmulatorState {
     customerId: string;
     groupIds: number[];
     properties?: Record<string, Record<string, unknown>>;
+    /** The app whose customer token started the chat (default: ours; the chat widget's for website chats). */
+    sourceClientId?: string;
   }): EmulatorChat {
     let id = randomId();
     while (this.chatsById.has(id)) {
@@ -687,7 +689,10 @@ export class LiveChatEmulatorState {
       groupIds: options.groupIds,
       // LiveChat stamps the source client on chats started with our customer tokens.
       properties: {
-        source: { client_id: this.settings.clientId, customer_client_id: this.settings.clientId },
+        source: {
+          client_id: options.sourceClientId ?? this.settings.clientId,
+          customer_client_id: options.sourceClientId ?? this.settings.clientId,
+        },
         routing: { continuous: true },
         ...(options.properties ?? {}),
       },

@@ -1,4 +1,8 @@
-export { startLiveChatEmulator, LiveChatEmulator } from './livechat.emulator';
+export {
+  startLiveChatEmulator,
+  LiveChatEmulator,
+  WEBSITE_WIDGET_CLIENT_ID,
+} from './livechat.emulator';
 export type {
   LiveChatEmulatorOptions,
   AgentEventOptions,

@@ -67,6 +67,9 @@ export interface LiveChatEmulatorOptions {
   publicUrl?: string;
 }
 
+/** The client id website-widget chats carry as their source (any id other than ours). */
+export const WEBSITE_WIDGET_CLIENT_ID = 'c5e4f61e1a6c3b1521b541bc5c5a2ac5';
+
 export interface AgentEventOptions {
   visibility?: Visibility;
   /** Agent id (an e-mail); default: the organization's first account. */
@@ -268,6 +271,24 @@ export class LiveChatEmulator {
   /** Waits until webhooks caused by API calls have been answered. */
   flushWebhooks(): Promise<void> {
     return this.webhooks.flush();
+  }
+
+  /**
+   * A chat a visitor started in the license's website widget (not through our app): its own
+   * customer, the widget's client id as source, our chat properties absent. Fires no webhook;
+   * drive it with `agentSendsMessage` (or `webhookBody`).
+   */
+  startWebsiteChat(organizationId: string): { chatId: string; customerId: string } {
+    const customer = this.state.createCustomer(organizationId);
+    const organization = this.state.requireOrganization(organizationId);
+    const chat = this.state.createChat({
+      organizationId,
+      customerId: customer.id,
+      groupIds: [organization.groups[0] ?? 0],
+      sourceClientId: WEBSITE_WIDGET_CLIENT_ID,
+    });
+    this.state.openThread(chat, { active: true });
+    return { chatId: chat.id, customerId: customer.id };
   }
 
   // ---- agent side (what a human in the LiveChat agent app does) ----

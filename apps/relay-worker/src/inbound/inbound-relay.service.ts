@@ -18,7 +18,7 @@ import {
   MessageLinkRepository,
 } from '@app/persistence';
 import { currentCorrelationId, Metrics } from '@app/platform';
-import { DeferJobError, InstagramInboundJob, JobProducer, QueueName } from '@app/queues';
+import { DeferJobError, InstagramInboundWork, JobProducer, QueueName } from '@app/queues';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
 import {
   excerpt,
@@ -31,6 +31,7 @@ import { InstagramMediaService } from './instagram-media.service';
 import { EchoEvidenceService } from './echo-evidence.service';
 import { LastRelayedThrottle } from './last-relayed-throttle';
 import { OutboundSendMarker } from './outbound-send-marker';
+import { OwnChatRegistry } from './own-chat-registry.service';
 
 export type InboundOutcome =
   | 'relayed'
@@ -71,9 +72,10 @@ export class InboundRelayService {
     private readonly env: RelayWorkerEnv,
     private readonly deletionRequests: DeletionRequestRepository,
     private readonly lastRelayed: LastRelayedThrottle,
+    private readonly ownChats: OwnChatRegistry,
   ) {}
 
-  async relay(job: InstagramInboundJob): Promise<InboundOutcome> {
+  async relay(job: InstagramInboundWork): Promise<InboundOutcome> {
     const connected = await this.directory.find(job.instagramAccountId);
     if (!connected) {
       this.logger.warn({
@@ -110,7 +112,7 @@ export class InboundRelayService {
 
   private async relayConnected(
     connected: ConnectedAccount,
-    job: InstagramInboundJob,
+    job: InstagramInboundWork,
   ): Promise<InboundOutcome> {
     const { account, installation } = connected;
     const item = parseInstagramMessagingItem(job.item);
@@ -186,6 +188,8 @@ export class InboundRelayService {
       already,
       job.itemKey,
     );
+    // Before the chat is recorded: the gateway then accepts its agents' replies (OwnChatRegistry).
+    await this.ownChats.remember(installation.organizationId, delivered.chatId);
     // One statement: the link, the chat and thread when they changed, "last relayed" when due.
     await this.links.completeInbound(
       installation.id,
@@ -218,7 +222,7 @@ export class InboundRelayService {
    */
   private async claim(
     connected: ConnectedAccount,
-    job: InstagramInboundJob,
+    job: InstagramInboundWork,
     windowAt: Date | null,
   ): Promise<{ conversation: ConversationEntity; link: MessageLinkEntity; created: boolean }> {
     const { installation, account } = connected;
@@ -420,6 +424,8 @@ export class InboundRelayService {
             groupId: installation.livechatGroupId,
             events,
             continuous: true,
+            // Our mark: webhooks of this chat tell the gateway it is ours.
+            properties: this.ownChats.properties,
           }),
         );
         return {
@@ -463,6 +469,7 @@ export class InboundRelayService {
               events: events.slice(index),
               continuous: true,
               groupId: installation.livechatGroupId,
+              properties: this.ownChats.properties,
             }),
           );
           threadId = resumed.threadId;

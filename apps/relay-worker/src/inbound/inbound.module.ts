@@ -6,6 +6,7 @@ import { InstagramInboundProcessor } from './instagram-inbound.processor';
 import { InstagramMediaService } from './instagram-media.service';
 import { LastRelayedThrottle } from './last-relayed-throttle';
 import { OutboundSendMarker } from './outbound-send-marker';
+import { OwnChatRegistry } from './own-chat-registry.service';
 
 @Module({
   providers: [
@@ -16,6 +17,7 @@ import { OutboundSendMarker } from './outbound-send-marker';
     OutboundSendMarker,
     EchoEvidenceService,
     LastRelayedThrottle,
+    OwnChatRegistry,
   ],
   exports: [OutboundSendMarker, EchoEvidenceService, LastRelayedThrottle],
 })

@@ -7,7 +7,15 @@ import {
   ConnectionsOptions,
 } from '@app/connections';
 import { Metrics } from '@app/platform';
-import { ConversationOrder, InstagramInboundJob, QueueName, consumeQueue } from '@app/queues';
+import {
+  ConversationOrder,
+  InstagramInboundJob,
+  openInstagramInbound,
+  PayloadCipher,
+  QueueName,
+  consumeQueue,
+  withoutContent,
+} from '@app/queues';
 import { Job, Queue } from 'bull';
 import type { Redis } from 'ioredis';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
@@ -27,6 +35,7 @@ export class InstagramInboundProcessor implements OnApplicationBootstrap {
     metrics: Metrics,
     private readonly env: RelayWorkerEnv,
     signals: ConnectionSignals,
+    private readonly cipher: PayloadCipher,
   ) {
     this.runner = new OrderedJobRunner(
       QueueName.INSTAGRAM_INBOUND,
@@ -53,7 +62,9 @@ export class InstagramInboundProcessor implements OnApplicationBootstrap {
         job.data.lane,
       ),
       score: ConversationOrder.score(job.data.timestamp, job.data.position),
-      run: () => this.relay.relay(job.data),
+      // Opened here, in the worker that delivers it, and only for the run.
+      run: () => this.relay.relay(openInstagramInbound(this.cipher, job.id, job.data)),
+      withoutContent,
     });
   }
 }

@@ -6,11 +6,13 @@ import {
   ConversationOrder,
   DeferJobError,
   QueueName,
+  GaveUp,
   RedisLock,
   withPlannedDelay,
 } from '@app/queues';
 import { Job, Queue } from 'bull';
 import type { Redis } from 'ioredis';
+import { safeFailure } from './safe-failure.util';
 
 /** Real failures (not turns waited) before an item is given up and left failed, visible. */
 const MAX_FAILURES = 10;
@@ -44,6 +46,11 @@ export interface OrderedWork<T extends OrderedJobData> {
   run: () => Promise<string>;
   /** Called once when the runner gives up on the item (before the job fails for good). */
   onGiveUp?: (error: Error) => Promise<void>;
+  /**
+   * The job's data without its content, kept by the failed job (Bull Board shows why it failed;
+   * nothing of the message stays for FAILED_JOB_RETENTION_DAYS).
+   */
+  withoutContent: (data: T, gaveUp: GaveUp) => T;
 }
 
 function kindOf(error: unknown): string {
@@ -183,7 +190,9 @@ export class OrderedJobRunner {
       (kind === 'auth' && Date.now() - data.acceptedAt > MAX_AUTH_WAIT_MS) ||
       (kind === 'rate-limited' && failures >= MAX_RATE_LIMITED) ||
       (kind !== 'auth' && kind !== 'rate-limited' && failures >= MAX_FAILURES);
-    const err = error instanceof Error ? error : new Error(String(error));
+    const original = error instanceof Error ? error : new Error(String(error));
+    // What Bull stores (failedReason, stacktrace) and what is logged: kind and codes, no content.
+    const err = safeFailure(original);
     this.logger.warn({
       msg: giveUp ? 'item failed for good' : 'item failed; will retry',
       queue: this.queueName,
@@ -195,14 +204,19 @@ export class OrderedJobRunner {
     });
     if (giveUp) {
       if (work.onGiveUp) {
-        await work.onGiveUp(err).catch((hookError: unknown) =>
+        await work.onGiveUp(original).catch((hookError: unknown) =>
           this.logger.error({
             msg: 'give-up hook failed',
             jobId: job.id,
-            reason: hookError instanceof Error ? hookError.message : String(hookError),
+            reason: safeFailure(hookError).message,
           }),
         );
       }
+      // The failed job keeps ids, kind and reason; its content goes before it lands in the
+      // failed set. Should this write fail, the job is retried instead (its content is sealed).
+      await job.update(
+        work.withoutContent({ ...data, failures }, { kind, reason: err.message, at: Date.now() }),
+      );
       this.metrics.jobs.inc({ queue: this.queueName, outcome: 'failed' });
       return { error: withPlannedDelay(err, -1), giveUp: true };
     }

@@ -7,7 +7,15 @@ import {
   ConnectionsOptions,
 } from '@app/connections';
 import { Metrics } from '@app/platform';
-import { ConversationOrder, LiveChatInboundJob, QueueName, consumeQueue } from '@app/queues';
+import {
+  ConversationOrder,
+  LiveChatInboundJob,
+  openLiveChatInbound,
+  PayloadCipher,
+  QueueName,
+  consumeQueue,
+  withoutContent,
+} from '@app/queues';
 import { Job, Queue } from 'bull';
 import type { Redis } from 'ioredis';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
@@ -15,7 +23,11 @@ import { OrderedJobRunner } from '../ordering/ordered-job-runner';
 import { OutboundRelayService } from './outbound-relay.service';
 
 function scoreOf(job: LiveChatInboundJob): number {
-  const event = (job.body.payload as { event?: { created_at?: unknown } } | undefined)?.event;
+  if (job.eventAt !== undefined) {
+    return ConversationOrder.score(job.eventAt, 0);
+  }
+  // Jobs queued before eventAt existed carry their body in plaintext.
+  const event = (job.body?.payload as { event?: { created_at?: unknown } } | undefined)?.event;
   const at = typeof event?.created_at === 'string' ? Date.parse(event.created_at) : NaN;
   return ConversationOrder.score(Number.isFinite(at) ? at : job.acceptedAt, 0);
 }
@@ -33,6 +45,7 @@ export class LiveChatInboundProcessor implements OnApplicationBootstrap {
     metrics: Metrics,
     private readonly env: RelayWorkerEnv,
     signals: ConnectionSignals,
+    private readonly cipher: PayloadCipher,
   ) {
     this.runner = new OrderedJobRunner(
       QueueName.LIVECHAT_INBOUND,
@@ -55,8 +68,11 @@ export class LiveChatInboundProcessor implements OnApplicationBootstrap {
       job,
       conversation: ConversationOrder.livechat(job.data.organizationId, job.data.chatId),
       score: scoreOf(job.data),
-      run: () => this.relay.relay(job.data),
-      onGiveUp: (error) => this.relay.giveUp(job.data, error),
+      // Opened here, in the worker that delivers it, and only for the run.
+      run: () => this.relay.relay(openLiveChatInbound(this.cipher, job.id, job.data)),
+      onGiveUp: (error) =>
+        this.relay.giveUp(openLiveChatInbound(this.cipher, job.id, job.data), error),
+      withoutContent,
     });
   }
 }

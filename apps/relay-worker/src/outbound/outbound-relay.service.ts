@@ -13,7 +13,7 @@ import {
   MessageLinkRepository,
 } from '@app/persistence';
 import { Metrics } from '@app/platform';
-import { DeferJobError, LiveChatInboundJob } from '@app/queues';
+import { DeferJobError, LiveChatInboundWork } from '@app/queues';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
 import { EchoEvidenceService } from '../inbound/echo-evidence.service';
 import { LastRelayedThrottle } from '../inbound/last-relayed-throttle';
@@ -63,6 +63,24 @@ const NOTICE_FOR_REASON: Partial<Record<MetaGraphError['reason'], NoticeKey>> = 
 };
 
 /**
+ * Meta refused a reply for good, and the agent was told: the job fails (visible in Bull Board with
+ * Meta's reason and codes, never the reply) instead of completing as if it had been sent.
+ */
+class RefusedByMetaError extends RelayError {
+  constructor(cause: MetaGraphError) {
+    super(
+      'permanent',
+      `Meta refused the reply: ${cause.reason} (status ${cause.status ?? '-'}, code ${cause.code ?? '-'}, subcode ${cause.subcode ?? '-'})`,
+      `meta_${cause.reason}`,
+    );
+  }
+}
+
+function refusedByMeta(cause: MetaGraphError): RefusedByMetaError {
+  return new RefusedByMetaError(cause);
+}
+
+/**
  * What the event itself says about being a person's reply to the customer (message, file or
  * rich message, for everyone, with an author, not one of ours); the author must then not be the
  * conversation's customer.
@@ -110,7 +128,7 @@ export class OutboundRelayService {
     private readonly signals: ConnectionSignals,
   ) {}
 
-  async relay(job: LiveChatInboundJob): Promise<OutboundOutcome> {
+  async relay(job: LiveChatInboundWork): Promise<OutboundOutcome> {
     const parsed = parseLiveChatWebhook({ ...job.body, secret_key: '' });
     if (!parsed.ok) {
       throw new RelayError(
@@ -168,7 +186,7 @@ export class OutboundRelayService {
   private async target(
     organizationId: string,
     chatId: string,
-    job?: LiveChatInboundJob,
+    job?: LiveChatInboundWork,
   ): Promise<Target | undefined> {
     const found = await this.conversations.findByOrganizationChat(organizationId, chatId);
     if (found) {
@@ -202,7 +220,7 @@ export class OutboundRelayService {
   private async recentChatOfOurs(
     installationId: string,
     chatId: string,
-    job: LiveChatInboundJob,
+    job: LiveChatInboundWork,
   ): Promise<ConversationEntity | null> {
     const presence = (job.body.additional_data as { chat_presence_user_ids?: unknown } | undefined)
       ?.chat_presence_user_ids;
@@ -236,7 +254,7 @@ export class OutboundRelayService {
   private async relayEvent(
     target: Target,
     event: ChatEvent,
-    job: LiveChatInboundJob,
+    job: LiveChatInboundWork,
   ): Promise<OutboundOutcome> {
     const { installation, conversation, account } = target;
     if (!this.isAgentReply(event, conversation)) {
@@ -457,7 +475,7 @@ export class OutboundRelayService {
         `${event.id}:${notice}`,
         noticeText(notice),
       );
-      return 'refused';
+      throw refusedByMeta(error);
     }
     if (error.kind === 'permanent') {
       await this.notices.tell(
@@ -466,7 +484,7 @@ export class OutboundRelayService {
         `${event.id}:invalid-parameter`,
         noticeText('invalid-parameter'),
       );
-      return 'refused';
+      throw refusedByMeta(error);
     }
     throw error;
   }
@@ -503,7 +521,10 @@ export class OutboundRelayService {
   }
 
   /** Called when retries run out: the agent must not be left believing the reply went out. */
-  async giveUp(job: LiveChatInboundJob, error?: Error): Promise<void> {
+  async giveUp(job: LiveChatInboundWork, error?: Error): Promise<void> {
+    if (error instanceof RefusedByMetaError) {
+      return; // the agent was told why already
+    }
     const parsed = parseLiveChatWebhook({ ...job.body, secret_key: '' });
     if (!parsed.ok || parsed.webhook.action !== 'incoming_event') {
       return;

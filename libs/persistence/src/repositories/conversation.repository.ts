@@ -129,6 +129,29 @@ export class ConversationRepository {
     return { installation, conversation, account };
   }
 
+  /**
+   * Chats of ours (organization, chat id) whose customer wrote since `since`, of installations
+   * still installed, a page at a time after `afterId`: the relay worker records them as ours in
+   * Redis at boot (the gateway's filter for chats started before they carried our property).
+   */
+  async recentChats(
+    since: Date,
+    afterId: string | null,
+    limit: number,
+  ): Promise<Array<{ id: string; organizationId: string; chatId: string }>> {
+    const rows = await this.rows.query<
+      Array<{ id: string; organization_id: string; chat_id: string }>
+    >(
+      `SELECT c.id, i.organization_id, c.chat_id
+         FROM conversations c JOIN installations i ON i.id = c.installation_id
+        WHERE c.chat_id IS NOT NULL AND i.status <> 'uninstalled'
+          AND c.last_inbound_at >= $1 AND ($2::uuid IS NULL OR c.id > $2::uuid)
+        ORDER BY c.id LIMIT $3`,
+      [since, afterId, limit],
+    );
+    return rows.map((r) => ({ id: r.id, organizationId: r.organization_id, chatId: r.chat_id }));
+  }
+
   findByCustomer(
     installationId: string,
     livechatCustomerId: string,

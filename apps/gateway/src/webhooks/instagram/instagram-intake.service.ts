@@ -8,6 +8,7 @@ import {
   JobProducer,
   jobIds,
   ORDERED_JOB_OPTIONS,
+  PayloadCipher,
   QueueName,
 } from '@app/queues';
 import { GatewayEnv } from '../../config/gateway.env';
@@ -32,6 +33,7 @@ export class InstagramIntakeService {
     private readonly producer: JobProducer,
     private readonly metrics: Metrics,
     private readonly env: GatewayEnv,
+    private readonly cipher: PayloadCipher,
   ) {}
 
   private orderIndex(): ConversationOrder {
@@ -83,6 +85,7 @@ export class InstagramIntakeService {
         }
         const itemKey = instagramItemKey(item);
         const ownEcho = item.kind === 'echo' && item.appId === this.env.META_APP_ID;
+        const jobId = jobIds.instagramItem(accountId, itemKey);
         const data: InstagramInboundJob = {
           correlationId,
           acceptedAt,
@@ -91,13 +94,14 @@ export class InstagramIntakeService {
           itemKey,
           timestamp: item.timestamp,
           position,
-          item: item.raw,
+          // Text, captions and media URLs: sealed before they reach Redis (one AES-GCM).
+          sealedItem: this.cipher.seal(
+            item.raw,
+            PayloadCipher.context(QueueName.INSTAGRAM_INBOUND, jobId),
+          ),
           ...(ownEcho ? { lane: 'own-echo' as const } : {}),
         };
-        inbound.push({
-          data,
-          opts: { ...ORDERED_JOB_OPTIONS, jobId: jobIds.instagramItem(accountId, itemKey) },
-        });
+        inbound.push({ data, opts: { ...ORDERED_JOB_OPTIONS, jobId } });
         this.metrics.webhookItems.inc({ source: 'instagram', kind: item.kind, action: 'queued' });
       }
     }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { LiveChatWebhook } from '@app/livechat-sdk';
+import { isRelayChat, LiveChatProperties, LiveChatWebhook } from '@app/livechat-sdk';
 import { InstallationRepository } from '@app/persistence';
 import { Metrics } from '@app/platform';
 import {
@@ -8,6 +8,8 @@ import {
   jobIds,
   JsonObject,
   ORDERED_JOB_OPTIONS,
+  OwnChats,
+  PayloadCipher,
   QueueName,
 } from '@app/queues';
 import { GatewayEnv } from '../../config/gateway.env';
@@ -49,23 +51,52 @@ function dedupeKey(webhook: LiveChatWebhook, chatId: string): string {
   }
 }
 
-export type LiveChatIntakeOutcome = 'queued' | 'ignored_installation' | 'ignored_action';
+/** The chat's properties as the webhook carries them (chat_properties, or the chat itself). */
+function chatPropertiesOf(webhook: LiveChatWebhook): LiveChatProperties | undefined {
+  if (webhook.action === 'incoming_chat') {
+    return webhook.payload.chat.properties ?? webhook.additionalData?.chatProperties;
+  }
+  return webhook.additionalData?.chatProperties;
+}
+
+export type LiveChatIntakeOutcome =
+  'queued' | 'ignored_installation' | 'ignored_action' | 'ignored_chat';
 
 /**
  * Verified LiveChat chat webhook → one job per event, ordered per chat. Looks the organization up
- * (briefly cached) so webhooks of organizations without an active installation stop here.
+ * (briefly cached) so webhooks of organizations without an active installation stop here, and
+ * drops events of chats that are not ours (the license's website chats) before anything is
+ * queued: ours carry our chat property, or were recorded as ours by the relay (OwnChats).
  */
 @Injectable()
 export class LiveChatIntakeService {
   private readonly installations = new Map<string, { at: number; active: boolean }>();
   private order?: ConversationOrder;
+  private ownChats?: OwnChats;
 
   constructor(
     private readonly repository: InstallationRepository,
     private readonly producer: JobProducer,
     private readonly metrics: Metrics,
     private readonly env: GatewayEnv,
+    private readonly cipher: PayloadCipher,
   ) {}
+
+  /**
+   * Ours: the chat carries our property (set by the relay at start_chat / resume_chat; LiveChat
+   * sends it with `additional_data: ["chat_properties"]`), or the relay recorded it as ours (chats
+   * started before the property, webhooks registered without chat_properties): one EXISTS.
+   */
+  private async isOurChat(webhook: LiveChatWebhook, chatId: string): Promise<boolean> {
+    if (isRelayChat(chatPropertiesOf(webhook), this.env.LIVECHAT_CLIENT_ID)) {
+      return true;
+    }
+    this.ownChats ??= new OwnChats(
+      this.producer.queue(QueueName.LIVECHAT_INBOUND).client,
+      this.env.REDIS_KEY_PREFIX,
+    );
+    return this.ownChats.has(webhook.organizationId, chatId);
+  }
 
   private async isActive(organizationId: string): Promise<boolean> {
     const hit = this.installations.get(organizationId);
@@ -94,6 +125,14 @@ export class LiveChatIntakeService {
     if (!(await this.isActive(webhook.organizationId))) {
       return 'ignored_installation';
     }
+    if (!(await this.isOurChat(webhook, chatId))) {
+      this.metrics.webhookItems.inc({
+        source: 'livechat',
+        kind: webhook.action,
+        action: 'ignored_chat',
+      });
+      return 'ignored_chat';
+    }
     const jobId = jobIds.livechatEvent(
       webhook.organizationId,
       webhook.action,
@@ -103,6 +142,7 @@ export class LiveChatIntakeService {
       webhook.action === 'incoming_event' && webhook.payload.event.createdAt
         ? Date.parse(webhook.payload.event.createdAt)
         : NaN;
+    const eventAt = Number.isFinite(eventTime) ? eventTime : acceptedAt;
     const conversation = ConversationOrder.livechat(webhook.organizationId, chatId);
     this.order ??= new ConversationOrder(
       this.producer.queue(QueueName.LIVECHAT_INBOUND).client,
@@ -112,7 +152,7 @@ export class LiveChatIntakeService {
       {
         id: jobId,
         conversation,
-        score: ConversationOrder.score(Number.isFinite(eventTime) ? eventTime : acceptedAt, 0),
+        score: ConversationOrder.score(eventAt, 0),
       },
     ]);
     const { secret_key: _secret, ...withoutSecret } = raw;
@@ -124,7 +164,12 @@ export class LiveChatIntakeService {
         organizationId: webhook.organizationId,
         action: webhook.action,
         chatId,
-        body: withoutSecret,
+        eventAt,
+        // Agent replies hold text and file URLs: sealed before they reach Redis.
+        sealedBody: this.cipher.seal(
+          withoutSecret,
+          PayloadCipher.context(QueueName.LIVECHAT_INBOUND, jobId),
+        ),
       },
       { ...ORDERED_JOB_OPTIONS, jobId },
     );

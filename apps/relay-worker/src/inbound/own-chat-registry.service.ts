@@ -1,0 +1,65 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { CONNECTIONS_OPTIONS, CONNECTIONS_REDIS, ConnectionsOptions } from '@app/connections';
+import { relayChatProperties, LiveChatProperties } from '@app/livechat-sdk';
+import { ConversationRepository } from '@app/persistence';
+import { OWN_CHAT_TTL_SECONDS, OwnChats } from '@app/queues';
+import type { Redis } from 'ioredis';
+import { RelayWorkerEnv } from '../config/relay-worker.env';
+
+const BACKFILL_PAGE = 1_000;
+
+/**
+ * How the gateway knows a LiveChat chat is ours without a database read: the chat property our
+ * relay sets at start_chat / resume_chat (carried by webhooks registered with
+ * `additional_data: ["chat_properties"]`), and, for chats that do not carry it (started before
+ * it existed) or webhooks registered without chat_properties, a Redis key per chat (OwnChats)
+ * written whenever we deliver into the chat and, at boot, for every chat whose customer wrote
+ * within the key's lifetime.
+ */
+@Injectable()
+export class OwnChatRegistry implements OnApplicationBootstrap {
+  private readonly logger = new Logger(OwnChatRegistry.name);
+  private readonly chats: OwnChats;
+  readonly properties: LiveChatProperties;
+
+  constructor(
+    @Inject(CONNECTIONS_REDIS) redis: Redis,
+    @Inject(CONNECTIONS_OPTIONS) options: ConnectionsOptions,
+    private readonly conversations: ConversationRepository,
+    env: RelayWorkerEnv,
+  ) {
+    this.chats = new OwnChats(redis, options.redisPrefix);
+    this.properties = relayChatProperties(env.LIVECHAT_CLIENT_ID);
+  }
+
+  remember(organizationId: string, chatId: string): Promise<void> {
+    return this.chats.remember([{ organizationId, chatId }]);
+  }
+
+  onApplicationBootstrap(): void {
+    // In the background: a worker starts consuming at once; the gateway meanwhile still accepts
+    // every chat carrying our property.
+    void this.backfill().catch((error: unknown) =>
+      this.logger.warn({
+        msg: 'recording recent chats as ours failed',
+        reason: error instanceof Error ? error.name : 'unknown',
+      }),
+    );
+  }
+
+  private async backfill(): Promise<void> {
+    const since = new Date(Date.now() - OWN_CHAT_TTL_SECONDS * 1_000);
+    let after: string | null = null;
+    let recorded = 0;
+    for (;;) {
+      const page = await this.conversations.recentChats(since, after, BACKFILL_PAGE);
+      await this.chats.remember(page);
+      recorded += page.length;
+      if (page.length < BACKFILL_PAGE) {
+        break;
+      }
+      after = page[page.length - 1]?.id ?? null;
+    }
+    this.logger.log({ msg: 'recent chats recorded as ours', chats: recorded });
+  }
+}
