@@ -8,7 +8,10 @@ export { TOKEN_CIPHER } from './crypto/token-cipher.provider';
 export { InstallationEntity } from './entities/installation.entity';
 export type { InstallationStatus } from './entities/installation.entity';
 export { InstagramAccountEntity } from './entities/instagram-account.entity';
-export type { InstagramAccountStatus } from './entities/instagram-account.entity';
+export type {
+  AccountHealthState,
+  InstagramAccountStatus,
+} from './entities/instagram-account.entity';
 export { ConversationEntity } from './entities/conversation.entity';
 export { MessageLinkEntity } from './entities/message-link.entity';
 export type { MessageDirection, MessageLinkState } from './entities/message-link.entity';
@@ -44,4 +47,6 @@ export { CleanupAuditRepository } from './repositories/cleanup-audit.repository'
 export type { CleanupAuditEntry } from './repositories/cleanup-audit.repository';
 export { CleanupAuditEntity } from './entities/cleanup-audit.entity';
 export type { CleanupAuditAction, CleanupAuditScope } from './entities/cleanup-audit.entity';
+export { AccountHealthRepository } from './repositories/account-health.repository';
+export type { AccountHealthRecord, DueAccount } from './repositories/account-health.repository';
 export { runMigrations } from './run-migrations';
