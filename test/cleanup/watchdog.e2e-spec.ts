@@ -213,6 +213,11 @@ describe('connection watchdog (cleanup worker)', () => {
     });
     expect(health.repair).toMatch(/chat webhooks were off/);
     expect(world.livechat.callsTo('enable_license_webhooks').length).toBeGreaterThan(0);
+    // Not on first sight (LiveChat turns them off on uninstall, just before its webhook): a later
+    // check that still found them off turned them on.
+    expect(
+      await metric('igl_watchdog_checks_total', { check: 'livechat-webhooks', result: 'waiting' }),
+    ).toBeGreaterThan(0);
 
     const heard = await world.livechat.agentSendsMessage(chatId, { text: 'reply after repair' });
     expect(heard.deliveries.map((d) => d.status)).toContain(200);

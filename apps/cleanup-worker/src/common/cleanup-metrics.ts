@@ -22,7 +22,7 @@ export class CleanupMetrics {
   readonly overdueRequeued: Counter<'what'>;
   /**
    * Watchdog checks by check (`subscription`, `token`, `livechat-webhooks`) and result (`ok`,
-   * `repaired`, `needs-you`, `error`, `skipped`).
+   * `repaired`, `needs-you`, `waiting`, `error`, `skipped`).
    */
   readonly watchdogChecks: Counter<'check' | 'result'>;
   /** Watched accounts by their last health state (from the database, refreshed each tick). */
@@ -69,7 +69,7 @@ export class CleanupMetrics {
     });
     this.watchdogChecks = new Counter({
       name: 'igl_watchdog_checks_total',
-      help: 'Connection watchdog checks by check and result (ok, repaired, needs-you, error, skipped)',
+      help: 'Connection watchdog checks by check and result (ok, repaired, needs-you, waiting, error, skipped)',
       labelNames: ['check', 'result'] as const,
       registers,
     });

@@ -1,5 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
+  CONNECTIONS_OPTIONS,
+  CONNECTIONS_REDIS,
+  ConnectionsOptions,
   instagramAccessProblemOf,
   LiveChatCredentialsService,
   PAGE_SUBSCRIBED_FIELDS,
@@ -16,6 +19,7 @@ import {
   InstallationRepository,
   LifecycleRepository,
 } from '@app/persistence';
+import type { Redis } from 'ioredis';
 import { CleanupMetrics } from '../common/cleanup-metrics';
 import { isAuthFailure } from '../common/platform-errors.util';
 import { kindOf, messageOf } from '../common/job-runner.util';
@@ -57,7 +61,7 @@ export function fieldsRepaired(fields: readonly string[]): string {
 }
 
 export type WatchdogCheck = 'subscription' | 'token' | 'livechat-webhooks';
-export type WatchdogResult = 'ok' | 'repaired' | 'needs-you' | 'error' | 'skipped';
+export type WatchdogResult = 'ok' | 'repaired' | 'needs-you' | 'waiting' | 'error' | 'skipped';
 
 interface Finding {
   check: WatchdogCheck;
@@ -99,7 +103,17 @@ export class AccountWatchdogService {
     private readonly credentials: LiveChatCredentialsService,
     private readonly metrics: CleanupMetrics,
     private readonly env: CleanupWorkerEnv,
+    @Inject(CONNECTIONS_REDIS) private readonly redis: Redis,
+    @Inject(CONNECTIONS_OPTIONS) private readonly options: ConnectionsOptions,
   ) {}
+
+  /**
+   * License webhooks found off are turned on only when a later check, this long after, still finds
+   * them off (see checkLiveChatWebhooks).
+   */
+  get webhooksOffGraceMs(): number {
+    return Math.min(60_000, (this.env.WATCHDOG_INTERVAL_SECONDS * 1000) / 2);
+  }
 
   async check(accountId: string): Promise<AccountCheckOutcome | undefined> {
     const account = await this.lifecycle.findAccountById(accountId);
@@ -114,6 +128,10 @@ export class AccountWatchdogService {
       ...(await this.checkMeta(account)),
       await this.checkLiveChatWebhooks(installation),
     ];
+    if (findings.some((f) => f.result === 'waiting')) {
+      // Look again once the grace has passed, not a whole period later.
+      await this.health.checkAgainAt(account.id, new Date(Date.now() + this.webhooksOffGraceMs));
+    }
     for (const finding of findings) {
       this.metrics.watchdogChecks.inc({ check: finding.check, result: finding.result });
     }
@@ -250,13 +268,29 @@ export class AccountWatchdogService {
     try {
       const token = await this.credentials.agentToken(installation.id);
       const state = await this.configuration.getLicenseWebhooksState(token);
+      const offKey = `${this.options.redisPrefix}:watchdog:webhooks-off:${installation.id}`;
       if (state.licenseWebhooksEnabled) {
+        await this.redis.del(offKey);
         return { check: 'livechat-webhooks', result: 'ok' };
       }
       if (!scopes.includes('webhooks.state:rw')) {
         return { check: 'livechat-webhooks', result: 'needs-you', problem: WEBHOOKS_OFF_REASON };
       }
+      // LiveChat may turn them off itself when the app is uninstalled, moments before the
+      // uninstall webhook arrives, and the uninstall check takes "off" as LiveChat's word: turn
+      // them on only when a later check still finds them off and the installation still active.
+      const now = Date.now();
+      const ttlSeconds = Math.ceil(
+        (3 * this.env.WATCHDOG_INTERVAL_SECONDS * 1000 + 120_000) / 1000,
+      );
+      const first = await this.redis.set(offKey, String(now), 'EX', ttlSeconds, 'NX');
+      const seenAt = first === 'OK' ? now : Number(await this.redis.get(offKey));
+      const fresh = await this.installations.findById(installation.id);
+      if (now - seenAt < this.webhooksOffGraceMs || fresh?.status !== 'active') {
+        return { check: 'livechat-webhooks', result: 'waiting' };
+      }
       await this.configuration.enableLicenseWebhooks(token);
+      await this.redis.del(offKey);
       return { check: 'livechat-webhooks', result: 'repaired', repair: WEBHOOKS_REPAIRED };
     } catch (error) {
       if (isAuthFailure(error)) {

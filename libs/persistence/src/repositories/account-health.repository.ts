@@ -71,6 +71,17 @@ export class AccountHealthRepository {
     });
   }
 
+  /** Brings the account's next check forward to `at` (never pushes it later). */
+  async checkAgainAt(id: string, at: Date): Promise<void> {
+    await this.rows
+      .createQueryBuilder()
+      .update()
+      .set({ healthDueAt: at })
+      .where('id = :id', { id })
+      .andWhere('(health_due_at IS NULL OR health_due_at > :at)', { at })
+      .execute();
+  }
+
   async record(id: string, result: AccountHealthRecord): Promise<void> {
     await this.rows.update(
       { id },
