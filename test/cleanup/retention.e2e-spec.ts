@@ -33,10 +33,7 @@ describe('retention sweeps and token health (repeatable jobs of the cleanup work
       'sweep.message-links',
     ]);
     const health = await producer().queue(QueueName.TOKEN_HEALTH).getRepeatableJobs();
-    expect(health.map((j) => j.id).sort()).toEqual([
-      'health.livechat-refresh',
-      'health.page-tokens',
-    ]);
+    expect(health.map((j) => j.id).sort()).toEqual(['health.livechat-refresh', 'health.watchdog']);
     // A second worker registers the same schedule, not a second one.
     const second = await world.startCleanupWorker();
     expect(await producer().queue(QueueName.RETENTION_SWEEP).getRepeatableJobs()).toHaveLength(4);
@@ -212,7 +209,14 @@ describe('retention sweeps and token health (repeatable jobs of the cleanup work
     const broken = await world.connectBusiness();
     world.meta.state.invalidateToken(broken.meta.pageToken, 'password-changed');
 
-    await runJob(cleanup, QueueName.TOKEN_HEALTH, { check: 'page-tokens' });
+    for (const biz of [healthy, broken]) {
+      await runJob(cleanup, QueueName.TOKEN_HEALTH, {
+        check: 'account',
+        accountId: biz.account.id,
+        installationId: biz.installation.id,
+        correlationId: `health-${biz.account.id}`,
+      });
+    }
     expect(world.meta.callsTo('GET', '/debug_token').length).toBeGreaterThanOrEqual(2);
     const rows = await query<{ id: string; status: string; status_reason: string | null }>(
       world,

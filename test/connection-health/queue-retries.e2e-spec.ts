@@ -180,11 +180,10 @@ describe('every queue retries after a failure (no "queue error")', () => {
     await cleanup.get(JobProducer).queue(QueueName.RETENTION_SWEEP).add({ sweep: 'message-links' });
     await retried(QueueName.RETENTION_SWEEP);
 
-    // token-health: a dead Page token found; Postgres refuses the first update of its account.
-    const third = await world.connectBusiness();
-    world.meta.state.invalidateToken(third.meta.pageToken, 'logged-out');
+    // token-health: the watchdog's tick; Postgres refuses its first claim of due accounts.
+    await world.connectBusiness();
     await failNextStatement(world, 'instagram_accounts', 'UPDATE');
-    await cleanup.get(JobProducer).queue(QueueName.TOKEN_HEALTH).add({ check: 'page-tokens' });
+    await cleanup.get(JobProducer).queue(QueueName.TOKEN_HEALTH).add({ check: 'watchdog' });
     await retried(QueueName.TOKEN_HEALTH);
 
     for (const name of ALL_QUEUES) {

@@ -1,4 +1,5 @@
 import { INestApplicationContext } from '@nestjs/common';
+import { PAGE_SUBSCRIBED_FIELDS } from '@app/connections';
 import {
   InstagramAccountEntity,
   InstagramAccountRepository,
@@ -119,6 +120,8 @@ export class World {
     const accounts = this.gateway.app.get(InstagramAccountRepository);
     const installation = await installations.upsertGrant(grantOf(org));
     const account = await accounts.connect(connectionOf(installation.id, meta));
+    // As the connect flow leaves it: the Page subscribed to our app with the fields we need.
+    this.meta.state.setSubscribedFields(meta.page.id, [...PAGE_SUBSCRIBED_FIELDS]);
     return { org, meta, installation, account };
   }
 

@@ -9,7 +9,10 @@ export { installationTokenContext, pageTokenContext } from './crypto/token-conte
 export { InstallationEntity } from './entities/installation.entity';
 export type { InstallationStatus } from './entities/installation.entity';
 export { InstagramAccountEntity } from './entities/instagram-account.entity';
-export type { InstagramAccountStatus } from './entities/instagram-account.entity';
+export type {
+  AccountHealthState,
+  InstagramAccountStatus,
+} from './entities/instagram-account.entity';
 export { ConversationEntity } from './entities/conversation.entity';
 export { MessageLinkEntity } from './entities/message-link.entity';
 export type { MessageDirection, MessageLinkState } from './entities/message-link.entity';
@@ -50,4 +53,6 @@ export {
   TokenRotationRepository,
 } from './repositories/token-rotation.repository';
 export type { EncryptedColumn, ReencryptionBatch } from './repositories/token-rotation.repository';
+export { AccountHealthRepository } from './repositories/account-health.repository';
+export type { AccountHealthRecord, DueAccount } from './repositories/account-health.repository';
 export { runMigrations } from './run-migrations';

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { TokenCipher } from './crypto/token-cipher';
 import { TOKEN_CIPHER } from './crypto/token-cipher.provider';
 import { buildDataSourceOptions } from './data-source-options';
+import { AccountHealthRepository } from './repositories/account-health.repository';
 import { ConversationRepository } from './repositories/conversation.repository';
 import { CleanupAuditRepository } from './repositories/cleanup-audit.repository';
 import { DeletionRequestRepository } from './repositories/deletion-request.repository';
@@ -32,6 +33,7 @@ const REPOSITORIES = [
   PurgeRepository,
   CleanupAuditRepository,
   TokenRotationRepository,
+  AccountHealthRepository,
 ];
 
 @Global()

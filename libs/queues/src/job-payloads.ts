@@ -105,9 +105,14 @@ export interface RetentionSweepJob {
   sweep: 'message-links' | 'failed-jobs' | 'deletion-requests' | 'conversations';
 }
 
-export interface TokenHealthJob {
-  check: 'livechat-refresh' | 'page-tokens';
-}
+/**
+ * Token health and the connection watchdog: the repeatable LiveChat refresh-ahead, the repeatable
+ * watchdog tick (claims the accounts due for a check), and one account's check.
+ */
+export type TokenHealthJob =
+  | { check: 'livechat-refresh' }
+  | { check: 'watchdog' }
+  | { check: 'account'; accountId: string; installationId: string; correlationId: string };
 
 export interface TokenReencryptionJob {
   trigger: 'boot' | 'daily';

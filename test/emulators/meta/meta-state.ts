@@ -455,9 +455,34 @@ export class MetaState {
     return this.subscriptions.get(pageId);
   }
 
-  /** What Meta does after an hour of failed deliveries. */
+  /**
+   * What Meta does after an hour of failed deliveries ("Webhooks Disabled"), or what anyone with
+   * the Page token does with `DELETE /{page-id}/subscribed_apps`: the Page is no longer subscribed
+   * to our app and no webhook is sent for it.
+   */
   dropSubscription(pageId: string): void {
     this.subscriptions.delete(pageId);
+  }
+
+  /**
+   * Our app's subscribed fields on the Page, as `POST /{page-id}/subscribed_apps` with these
+   * `subscribed_fields` would leave them (a POST replaces the list). Webhooks still flow while the
+   * Page is subscribed with any field (meta-instagram-api.md §5.1).
+   */
+  setSubscribedFields(pageId: string, fields: string[]): void {
+    if (fields.length === 0) {
+      throw new Error('Meta requires at least one subscribed field; use dropSubscription');
+    }
+    this.subscriptions.set(pageId, [...fields]);
+  }
+
+  /**
+   * What `DELETE /{user-id}/permissions/{permission}` does (or the user unticking it in Facebook's
+   * settings): the user's tokens stay valid but no longer carry the permission (debug_token's
+   * `scopes`, and every call needing it fails with code 10/200).
+   */
+  revokePermission(userId: string, permission: string): void {
+    this.requireUser(userId).grantedScopes.delete(permission);
   }
 
   isSubscribed(igAccountId: string): boolean {

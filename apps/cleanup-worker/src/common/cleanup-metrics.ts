@@ -20,6 +20,17 @@ export class CleanupMetrics {
   readonly messageDeletesOverdue: Gauge;
   /** Deletion promises (purges, data-deletion requests) found overdue by the sweep and re-queued. */
   readonly overdueRequeued: Counter<'what'>;
+  /**
+   * Watchdog checks by check (`subscription`, `token`, `livechat-webhooks`) and result (`ok`,
+   * `repaired`, `needs-you`, `waiting`, `error`, `skipped`).
+   */
+  readonly watchdogChecks: Counter<'check' | 'result'>;
+  /** Watched accounts by their last health state (from the database, refreshed each tick). */
+  readonly watchdogAccounts: Gauge<'state'>;
+  /** Watched accounts whose check is more than a period late: the watchdog is behind or down. */
+  readonly watchdogOverdue: Gauge;
+  /** When this worker last ran a watchdog tick (Unix seconds). */
+  readonly watchdogLastTick: Gauge;
 
   constructor(metrics: Metrics) {
     const registers = [metrics.registry];
@@ -54,6 +65,28 @@ export class CleanupMetrics {
       name: 'igl_cleanup_overdue_requeued_total',
       help: 'Overdue purges, revocations and data-deletion requests the sweep queued again',
       labelNames: ['what'] as const,
+      registers,
+    });
+    this.watchdogChecks = new Counter({
+      name: 'igl_watchdog_checks_total',
+      help: 'Connection watchdog checks by check and result (ok, repaired, needs-you, waiting, error, skipped)',
+      labelNames: ['check', 'result'] as const,
+      registers,
+    });
+    this.watchdogAccounts = new Gauge({
+      name: 'igl_watchdog_accounts',
+      help: 'Connected Instagram accounts by health state at their last watchdog check',
+      labelNames: ['state'] as const,
+      registers,
+    });
+    this.watchdogOverdue = new Gauge({
+      name: 'igl_watchdog_overdue_accounts',
+      help: 'Connected Instagram accounts whose watchdog check is more than one period late',
+      registers,
+    });
+    this.watchdogLastTick = new Gauge({
+      name: 'igl_watchdog_last_tick_timestamp_seconds',
+      help: 'Unix time of the last watchdog tick this worker ran',
       registers,
     });
   }

@@ -43,6 +43,17 @@ export class CleanupWorkerEnv extends PlatformApisEnv {
   @Max(3_650)
   CONVERSATION_IDLE_DAYS = 180;
 
+  /**
+   * How often the watchdog checks each connected account (Page subscription, Page token and its
+   * permissions, the license's LiveChat webhooks). Each account has its own phase within the
+   * period. At least 2 s (tests); more than a few minutes delays repairs.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(86_400)
+  WATCHDOG_INTERVAL_SECONDS = 300;
+
   @Type(() => Number)
   @IsInt()
   @Min(-1)

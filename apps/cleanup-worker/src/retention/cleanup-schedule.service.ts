@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { QueueName, RetentionSweepJob, TokenHealthJob } from '@app/queues';
 import { Queue } from 'bull';
+import { WatchdogTickService } from '../watchdog/watchdog-tick.service';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -21,14 +22,24 @@ export const RETENTION_SCHEDULE: ReadonlyArray<Schedule<RetentionSweepJob>> = [
   { jobId: 'sweep.conversations', every: DAY_MS, data: { sweep: 'conversations' } },
 ];
 
-export const TOKEN_HEALTH_SCHEDULE: ReadonlyArray<Schedule<TokenHealthJob>> = [
-  { jobId: 'health.livechat-refresh', every: 10 * MINUTE_MS, data: { check: 'livechat-refresh' } },
-  { jobId: 'health.page-tokens', every: DAY_MS, data: { check: 'page-tokens' } },
-];
+/** LiveChat refresh-ahead, and the watchdog tick (its interval follows WATCHDOG_INTERVAL_SECONDS). */
+export function tokenHealthSchedule(
+  watchdogTickMs: number,
+): ReadonlyArray<Schedule<TokenHealthJob>> {
+  return [
+    {
+      jobId: 'health.livechat-refresh',
+      every: 10 * MINUTE_MS,
+      data: { check: 'livechat-refresh' },
+    },
+    { jobId: 'health.watchdog', every: watchdogTickMs, data: { check: 'watchdog' } },
+  ];
+}
 
 /**
  * Registers the sweeps and token checks as Bull repeatable jobs when the worker starts, and
- * removes repeatables of ours whose interval changed (so a deploy never leaves two schedules).
+ * removes repeatables whose interval changed or that are no longer scheduled (so a deploy never
+ * leaves two schedules, or an old one).
  */
 @Injectable()
 export class CleanupScheduleService implements OnApplicationBootstrap {
@@ -37,18 +48,19 @@ export class CleanupScheduleService implements OnApplicationBootstrap {
   constructor(
     @InjectQueue(QueueName.RETENTION_SWEEP) private readonly sweeps: Queue<RetentionSweepJob>,
     @InjectQueue(QueueName.TOKEN_HEALTH) private readonly health: Queue<TokenHealthJob>,
+    private readonly ticks: WatchdogTickService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.register(this.sweeps, RETENTION_SCHEDULE);
-    await this.register(this.health, TOKEN_HEALTH_SCHEDULE);
+    await this.register(this.health, tokenHealthSchedule(this.ticks.tickMs));
   }
 
   private async register<T>(queue: Queue<T>, schedule: ReadonlyArray<Schedule<T>>): Promise<void> {
     const wanted = new Map(schedule.map((s) => [s.jobId, s.every]));
     for (const existing of await queue.getRepeatableJobs()) {
       const every = existing.id ? wanted.get(existing.id) : undefined;
-      if (every !== undefined && Number(existing.every) !== every) {
+      if (every === undefined || Number(existing.every) !== every) {
         await queue.removeRepeatableByKey(existing.key);
       }
     }

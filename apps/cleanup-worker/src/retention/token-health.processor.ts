@@ -4,8 +4,12 @@ import { Metrics } from '@app/platform';
 import { QueueName, TokenHealthJob } from '@app/queues';
 import { Queue } from 'bull';
 import { consume } from '../common/job-runner.util';
+import { CleanupWorkerEnv } from '../config/cleanup-worker.env';
+import { AccountWatchdogService } from '../watchdog/account-watchdog.service';
+import { WatchdogTickService } from '../watchdog/watchdog-tick.service';
 import { TokenHealthService } from './token-health.service';
 
+/** Token health and the connection watchdog: the tick, each account's check, LiveChat refreshes. */
 @Injectable()
 export class TokenHealthProcessor implements OnApplicationBootstrap {
   private readonly logger = new Logger(TokenHealthProcessor.name);
@@ -13,19 +17,34 @@ export class TokenHealthProcessor implements OnApplicationBootstrap {
   constructor(
     @InjectQueue(QueueName.TOKEN_HEALTH) private readonly queue: Queue<TokenHealthJob>,
     private readonly service: TokenHealthService,
+    private readonly ticks: WatchdogTickService,
+    private readonly watchdog: AccountWatchdogService,
     private readonly metrics: Metrics,
+    private readonly env: CleanupWorkerEnv,
   ) {}
 
   onApplicationBootstrap(): void {
     consume(
       this.queue,
       QueueName.TOKEN_HEALTH,
-      1,
+      this.env.CLEANUP_CONCURRENCY,
       { metrics: this.metrics, logger: this.logger },
       async (job) => {
-        const result = await this.service.check(job.data.check);
-        this.logger.log({ msg: 'token health check done', check: job.data.check, ...result });
-        return 'completed';
+        const data = job.data;
+        switch (data.check) {
+          case 'livechat-refresh': {
+            const result = await this.service.refreshLiveChat();
+            this.logger.log({ msg: 'token health check done', check: data.check, ...result });
+            return 'completed';
+          }
+          case 'watchdog':
+            await this.ticks.tick();
+            return 'completed';
+          case 'account': {
+            const outcome = await this.watchdog.check(data.accountId);
+            return outcome ? 'completed' : 'skipped';
+          }
+        }
       },
     );
   }

@@ -1,31 +1,20 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { LiveChatCredentialsService } from '@app/connections';
-import { isMetaGraphError, MetaGraphClient } from '@app/meta-graph';
-import { InstagramAccountRepository, LifecycleRepository } from '@app/persistence';
-import { TokenHealthJob } from '@app/queues';
+import { LifecycleRepository } from '@app/persistence';
 import { kindOf, messageOf } from '../common/job-runner.util';
 
 /** Agent tokens expiring within this are refreshed ahead (the relay's own margin is 10 min). */
 const REFRESH_AHEAD_MS = 30 * 60_000;
 const BATCH = 200;
-/** The permission without which nothing is relayed to or from Instagram. */
-const MESSAGING_SCOPE = 'instagram_manage_messages';
-
-export const PAGE_TOKEN_INVALID_REASON =
-  'Facebook no longer accepts this connection (its access was removed or expired). Connect Instagram again.';
-export const PAGE_SCOPE_MISSING_REASON =
-  'The instagram_manage_messages permission was removed in Facebook. Connect Instagram again and allow it.';
-export const PAGE_DATA_ACCESS_EXPIRED_REASON =
-  "Facebook's data access for this connection expired. Connect Instagram again.";
 
 export type HealthResult = Record<string, number>;
 
 /**
- * Token health. LiveChat: agent tokens close to expiry are refreshed now (through the
+ * LiveChat token health: agent tokens close to expiry are refreshed now (through the
  * single-flight credentials service), so relays rarely wait on a refresh; a refused refresh marks
- * the installation as needing reinstall. Meta: each active account's Page token is checked with
- * debug_token; an invalid one, or one without the messaging permission, marks the account
- * `needs_reconnect` with the reason, which the settings page shows.
+ * the installation as needing reinstall. Page tokens are checked per account by the connection
+ * watchdog (watchdog/account-watchdog.service.ts), with the Page's subscription and the license's
+ * LiveChat webhooks.
  */
 @Injectable()
 export class TokenHealthService {
@@ -33,14 +22,8 @@ export class TokenHealthService {
 
   constructor(
     private readonly credentials: LiveChatCredentialsService,
-    private readonly graph: MetaGraphClient,
-    private readonly accounts: InstagramAccountRepository,
     private readonly lifecycle: LifecycleRepository,
   ) {}
-
-  async check(kind: TokenHealthJob['check']): Promise<HealthResult> {
-    return kind === 'livechat-refresh' ? this.refreshLiveChat() : this.checkPageTokens();
-  }
 
   async refreshLiveChat(): Promise<HealthResult> {
     const expiring = await this.lifecycle.listActiveExpiringBefore(
@@ -64,64 +47,5 @@ export class TokenHealthService {
       }
     }
     return result;
-  }
-
-  async checkPageTokens(): Promise<HealthResult> {
-    const result: HealthResult = { valid: 0, 'needs-reconnect': 0, unchecked: 0 };
-    let afterId: string | null = null;
-    for (;;) {
-      const page = await this.lifecycle.listActiveAccountsWithToken(afterId, BATCH);
-      for (const account of page) {
-        afterId = account.id;
-        const token = await this.accounts.getPageToken(account.installationId, account.id);
-        if (!token) {
-          continue;
-        }
-        let reason: string | null = null;
-        try {
-          const info = await this.graph.debugToken(token);
-          if (!info.isValid) {
-            reason = PAGE_TOKEN_INVALID_REASON;
-          } else if (info.scopes.length > 0 && !info.scopes.includes(MESSAGING_SCOPE)) {
-            reason = PAGE_SCOPE_MISSING_REASON;
-          } else if (info.dataAccessExpiresAt && info.dataAccessExpiresAt.getTime() < Date.now()) {
-            reason = PAGE_DATA_ACCESS_EXPIRED_REASON;
-          }
-        } catch (error) {
-          result.unchecked += 1;
-          if (isMetaGraphError(error) && error.kind === 'rate-limited') {
-            // Respect the limit: the rest waits for the next run.
-            this.logger.warn({
-              msg: 'page token check stopped: rate limited',
-              checked: result.valid,
-            });
-            return result;
-          }
-          this.logger.warn({
-            msg: 'page token check failed',
-            accountId: account.id,
-            kind: kindOf(error),
-            reason: messageOf(error),
-          });
-          continue;
-        }
-        if (!reason) {
-          result.valid += 1;
-          continue;
-        }
-        if (await this.lifecycle.markNeedsReconnect(account.installationId, account.id, reason)) {
-          result['needs-reconnect'] += 1;
-          this.logger.warn({
-            msg: 'instagram account needs reconnecting',
-            installationId: account.installationId,
-            accountId: account.id,
-            reason,
-          });
-        }
-      }
-      if (page.length < BATCH) {
-        return result;
-      }
-    }
   }
 }

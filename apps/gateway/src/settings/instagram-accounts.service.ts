@@ -9,7 +9,7 @@ import { JobProducer, QueueName } from '@app/queues';
 import { randomUUID } from 'node:crypto';
 import { GatewayEnv } from '../config/gateway.env';
 import { AdminFlowMetrics } from '../pages/admin-flow.metrics';
-import { AccountView } from './settings.dto';
+import { AccountHealthView, AccountView } from './settings.dto';
 
 export const DISCONNECTED_REASON =
   'Disconnected in the app settings; its data is deleted after the retention delay.';
@@ -27,6 +27,28 @@ export function accountView(row: InstagramAccountEntity): AccountView {
     statusReason: row.statusReason,
     lastRelayedAt: row.lastRelayedAt ? row.lastRelayedAt.toISOString() : null,
     connectedAt: row.createdAt.toISOString(),
+    health: healthView(row),
+  };
+}
+
+const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+/** The account's health as the admin sees it: a Page that needs reconnecting always needs them. */
+export function healthView(row: InstagramAccountEntity): AccountHealthView {
+  const state = row.status === 'needs_reconnect' ? 'needs_you' : (row.healthState ?? 'unchecked');
+  return {
+    state,
+    checkedAt: iso(row.healthCheckedAt),
+    problem:
+      state === 'needs_you'
+        ? row.status === 'needs_reconnect'
+          ? (row.statusReason ?? row.healthProblem)
+          : row.healthProblem
+        : null,
+    lastProblem: row.healthProblem,
+    lastProblemAt: iso(row.healthProblemAt),
+    repair: row.healthRepair,
+    repairedAt: iso(row.healthRepairedAt),
   };
 }
 

@@ -103,8 +103,9 @@ export function renderSettingsPage(config: {
     },
     body: html`<p id="installed-banner" class="banner banner-success" role="status" hidden></p>
       <p id="reauth-banner" class="banner banner-warn" role="alert" hidden>
-        LiveChat no longer accepts the app’s authorization, so Instagram messages cannot reach
-        LiveChat. <a href="/install">Authorize the app again</a> with an administrator account.
+        <strong>Needs you: reinstall.</strong> LiveChat no longer accepts the app’s authorization,
+        so Instagram messages cannot reach LiveChat.
+        <a href="/install">Authorize the app again</a> with an administrator account.
       </p>
       <p id="status" class="status" role="status" aria-live="polite" hidden></p>
       <noscript><p class="banner banner-warn">This page needs JavaScript.</p></noscript>

@@ -1,5 +1,5 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { InstagramAccountStatus, InstallationStatus } from '@app/persistence';
+import { AccountHealthState, InstagramAccountStatus, InstallationStatus } from '@app/persistence';
 
 /** `PUT /api/settings`: either or both. */
 export class UpdateSettingsDto {
@@ -77,4 +77,24 @@ export interface AccountView {
   /** ISO time of the last message relayed in either direction, or null. */
   lastRelayedAt: string | null;
   connectedAt: string;
+  /** What the connection watchdog found (see docs/operations.md, "Connection watchdog"). */
+  health: AccountHealthView;
+}
+
+export interface AccountHealthView {
+  /**
+   * `working`; `repaired`: the watchdog fixed something itself (shown for a day); `needs_you`: only
+   * the admin can fix it (`problem` says how); `unchecked`: not checked since it was connected.
+   */
+  state: AccountHealthState | 'unchecked';
+  /** ISO time of the last check, or null. */
+  checkedAt: string | null;
+  /** What the admin must do, while `state` is `needs_you`; else null. */
+  problem: string | null;
+  /** The last problem found and when (kept after it was solved). */
+  lastProblem: string | null;
+  lastProblemAt: string | null;
+  /** What the watchdog last repaired by itself and when. */
+  repair: string | null;
+  repairedAt: string | null;
 }

@@ -12,6 +12,12 @@ import { InstallationEntity } from './installation.entity';
 
 export type InstagramAccountStatus = 'active' | 'needs_reconnect' | 'disconnected';
 
+/**
+ * What the watchdog found at its last check: `working`; `repaired` (it fixed something itself,
+ * shown for a day after the repair); `needs_you` (only the admin can fix it, e.g. reconnect).
+ */
+export type AccountHealthState = 'working' | 'repaired' | 'needs_you';
+
 /** An Instagram professional account, reached through its Facebook Page, connected to an installation. */
 @Entity({ name: 'instagram_accounts' })
 export class InstagramAccountEntity {
@@ -66,6 +72,32 @@ export class InstagramAccountEntity {
 
   @Column({ name: 'purge_at', type: 'timestamptz', nullable: true })
   purgeAt!: Date | null;
+
+  /** Null until the watchdog first checked the account. */
+  @Column({ name: 'health_state', type: 'varchar', length: 16, nullable: true })
+  healthState!: AccountHealthState | null;
+
+  @Column({ name: 'health_checked_at', type: 'timestamptz', nullable: true })
+  healthCheckedAt!: Date | null;
+
+  /** The last problem found, in words an admin can act on (kept after it is solved). */
+  @Column({ name: 'health_problem', type: 'varchar', length: 256, nullable: true })
+  healthProblem!: string | null;
+
+  @Column({ name: 'health_problem_at', type: 'timestamptz', nullable: true })
+  healthProblemAt!: Date | null;
+
+  /** What the watchdog last repaired by itself, in an admin's words. */
+  @Column({ name: 'health_repair', type: 'varchar', length: 256, nullable: true })
+  healthRepair!: string | null;
+
+  @Column({ name: 'health_repaired_at', type: 'timestamptz', nullable: true })
+  healthRepairedAt!: Date | null;
+
+  /** When the watchdog checks this account next (a per-account phase spreads the checks). */
+  @Index('ix_instagram_accounts_health_due_at')
+  @Column({ name: 'health_due_at', type: 'timestamptz', nullable: true })
+  healthDueAt!: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -1,6 +1,11 @@
 import { InitialSchema1795995504370 } from './1795995504370-InitialSchema';
 import { CleanupLifecycle1795997982219 } from './1795997982219-CleanupLifecycle';
+import { AccountHealth1796323212166 } from './1796323212166-AccountHealth';
 
 /** In order. Generate with `npm run migration:generate -- <Name>`, then add the class here. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const MIGRATIONS: Function[] = [InitialSchema1795995504370, CleanupLifecycle1795997982219];
+export const MIGRATIONS: Function[] = [
+  InitialSchema1795995504370,
+  CleanupLifecycle1795997982219,
+  AccountHealth1796323212166,
+];

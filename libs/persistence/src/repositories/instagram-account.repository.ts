@@ -84,6 +84,8 @@ export class InstagramAccountRepository {
       row.status = 'active';
       row.statusReason = null;
       row.purgeAt = null;
+      // A (re)connected account starts afresh: the watchdog's next check says how it is.
+      row.healthState = null;
       const saved = await repo.save(row);
       saved.pageTokenEnc = this.cipher.encrypt(connection.pageToken, this.context(saved.id));
       return repo.save(saved);

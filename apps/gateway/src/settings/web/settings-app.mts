@@ -26,6 +26,17 @@ interface AccountView {
   statusReason: string | null;
   lastRelayedAt: string | null;
   connectedAt: string;
+  health: AccountHealthView;
+}
+
+interface AccountHealthView {
+  state: 'working' | 'repaired' | 'needs_you' | 'unchecked';
+  checkedAt: string | null;
+  problem: string | null;
+  lastProblem: string | null;
+  lastProblemAt: string | null;
+  repair: string | null;
+  repairedAt: string | null;
 }
 
 interface SettingsView {
@@ -331,12 +342,12 @@ const STATUS_LABELS: Record<AccountView['status'], string> = {
   disconnected: 'Disconnected',
 };
 
+function when(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
 function formatTime(iso: string | null): string {
-  if (!iso) {
-    return 'No message relayed yet';
-  }
-  const date = new Date(iso);
-  return `Last message relayed ${date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}`;
+  return iso ? `Last message relayed ${when(iso)}` : 'No message relayed yet';
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(
@@ -409,9 +420,7 @@ function accountItem(account: AccountView): HTMLLIElement {
     }),
     el('p', { className: 'muted', textContent: formatTime(account.lastRelayedAt) }),
   );
-  if (account.statusReason && account.status !== 'active') {
-    details.append(el('p', { className: 'account-reason', textContent: account.statusReason }));
-  }
+  details.append(healthBlock(account));
   const actions = el('div', { className: 'account-actions' });
   if (account.status === 'needs_reconnect') {
     const reconnect = el('button', {
@@ -435,6 +444,41 @@ function accountItem(account: AccountView): HTMLLIElement {
   actions.append(disconnect);
   item.append(avatar(account), details, actions);
   return item;
+}
+
+/** What the connection watchdog found, in an admin's words (the API's `health`). */
+function healthBlock(account: AccountView): HTMLElement {
+  const { health } = account;
+  const block = el('div', { className: `health health-${health.state}` });
+  block.dataset.health = health.state;
+  const line = (title: string, detail: string | null): void => {
+    block.append(el('p', { className: 'health-title' }, el('strong', { textContent: title })));
+    if (detail) {
+      block.append(el('p', { className: 'health-detail', textContent: detail }));
+    }
+  };
+  switch (health.state) {
+    case 'needs_you':
+      line(
+        account.status === 'needs_reconnect' ? 'Needs you: reconnect' : 'Needs you',
+        health.problem,
+      );
+      break;
+    case 'repaired':
+      line(
+        health.repairedAt
+          ? `Repaired automatically at ${when(health.repairedAt)}`
+          : 'Repaired automatically',
+        health.repair,
+      );
+      break;
+    case 'working':
+      line('Working', health.checkedAt ? `Connection checked ${when(health.checkedAt)}.` : null);
+      break;
+    default:
+      line('Not checked yet', 'The connection is checked every few minutes.');
+  }
+  return block;
 }
 
 /** An inline confirmation (no modal: LiveChat's iframe may not allow them), keyboard-first. */
