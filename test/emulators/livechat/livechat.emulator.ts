@@ -313,6 +313,21 @@ export class LiveChatEmulator {
     });
   }
 
+  /**
+   * A LiveChat bot (ChatBot, an AI agent…) writes in the chat: an agent-authored event whose
+   * author id is the bot's hex id (`state.createBot`), exactly as a person's would otherwise look.
+   */
+  botSendsMessage(
+    chatId: string,
+    options: Omit<AgentMessageOptions, 'authorId'> & { botId: string },
+  ): Promise<AgentEventResult> {
+    const { botId, ...rest } = options;
+    if (this.state.bot(botId) === undefined) {
+      throw new Error(`unknown bot ${botId}`);
+    }
+    return this.agentSendsMessage(chatId, { ...rest, authorId: botId });
+  }
+
   /** An internal note (whisper): `visibility: "agents"`, must never reach the customer. */
   agentSendsInternalNote(
     chatId: string,

@@ -12,6 +12,7 @@ import {
   ConversationEntity,
   ConversationRepository,
   DeletionRequestRepository,
+  InstagramAccountRepository,
   MessageLinkEntity,
   MessageLinkRepository,
 } from '@app/persistence';
@@ -38,6 +39,9 @@ export type InboundOutcome =
   | 'dropped-unknown-account'
   | 'dropped-disconnected'
   | 'dropped-empty';
+
+/** The group every LiveChat license has and no one can delete ("General"). */
+const DEFAULT_GROUP_ID = 0;
 
 interface Session {
   token: string;
@@ -69,6 +73,7 @@ export class InboundRelayService {
     private readonly env: RelayWorkerEnv,
     private readonly deletionRequests: DeletionRequestRepository,
     private readonly lastRelayed: LastRelayedThrottle,
+    private readonly accounts: InstagramAccountRepository,
   ) {}
 
   async relay(job: InstagramInboundJob): Promise<InboundOutcome> {
@@ -352,7 +357,7 @@ export class InboundRelayService {
 
   /**
    * One chat per customer: send into the active chat, resume it when inactive, start it when
-   * there is none (continuous, in the installation's group). Returns where the item landed; the
+   * there is none (continuous, in the account's group). Returns where the item landed; the
    * caller records it, with the link, in one statement.
    */
   private async deliver(
@@ -363,7 +368,6 @@ export class InboundRelayService {
     already: Map<string, string>,
     itemKey: string,
   ): Promise<{ chatId: string; threadId: string | null; eventId: string }> {
-    const { installation } = connected;
     let events = allEvents.filter((e) => !already.has(e.customId ?? ''));
     const lastKnown = (): string => [...already.values()].pop() ?? '';
     if (events.length === 0 && conversation.chatId) {
@@ -372,12 +376,14 @@ export class InboundRelayService {
     }
     if (!conversation.chatId) {
       try {
-        const started = await this.withCustomer(connected, session, (token) =>
-          this.chats.startChat(token, session.organizationId, {
-            groupId: installation.livechatGroupId,
-            events,
-            continuous: true,
-          }),
+        const started = await this.inAccountGroup(connected, (groupId) =>
+          this.withCustomer(connected, session, (token) =>
+            this.chats.startChat(token, session.organizationId, {
+              groupId,
+              events,
+              continuous: true,
+            }),
+          ),
         );
         return {
           chatId: started.chatId,
@@ -414,13 +420,15 @@ export class InboundRelayService {
         eventId = sent.eventId;
       } catch (error) {
         if (isLiveChatApiError(error) && error.vendorType === 'chat_inactive') {
-          const resumed = await this.withCustomer(connected, session, (token) =>
-            this.chats.resumeChat(token, session.organizationId, {
-              chatId,
-              events: events.slice(index),
-              continuous: true,
-              groupId: installation.livechatGroupId,
-            }),
+          const resumed = await this.inAccountGroup(connected, (groupId) =>
+            this.withCustomer(connected, session, (token) =>
+              this.chats.resumeChat(token, session.organizationId, {
+                chatId,
+                events: events.slice(index),
+                continuous: true,
+                groupId,
+              }),
+            ),
           );
           threadId = resumed.threadId;
           eventId = resumed.eventIds[resumed.eventIds.length - 1] ?? eventId;
@@ -430,6 +438,42 @@ export class InboundRelayService {
       }
     }
     return { chatId, threadId, eventId };
+  }
+
+  /**
+   * Starts or resumes a chat in the account's LiveChat group. A group deleted in LiveChat since
+   * it was chosen must not cost a message: the chat goes to the General group, and the problem is
+   * recorded on the account for the settings page (later chats go straight to General until an
+   * admin chooses another group).
+   */
+  private async inAccountGroup<T>(
+    connected: ConnectedAccount,
+    call: (groupId: number) => Promise<T>,
+  ): Promise<T> {
+    const { account, installation } = connected;
+    const groupId = account.livechatGroupProblem ? DEFAULT_GROUP_ID : account.livechatGroupId;
+    try {
+      return await call(groupId);
+    } catch (error) {
+      if (
+        groupId === DEFAULT_GROUP_ID ||
+        !isLiveChatApiError(error) ||
+        error.vendorType !== 'group_not_found'
+      ) {
+        throw error;
+      }
+      const problem = `LiveChat group ${groupId} no longer exists (deleted in LiveChat?): new chats go to the General group until you choose another group.`;
+      await this.accounts.markLivechatGroupProblem(installation.id, account.id, groupId, problem);
+      // The directory's cached row: the next chats of this worker skip the refused group too.
+      account.livechatGroupProblem = problem;
+      this.logger.warn({
+        msg: 'LiveChat group not found; chat routed to the General group',
+        installationId: installation.id,
+        accountId: account.id,
+        livechatGroupId: groupId,
+      });
+      return call(DEFAULT_GROUP_ID);
+    }
   }
 
   /** An excerpt of the message a reaction or an inline reply points at, read from LiveChat. */
