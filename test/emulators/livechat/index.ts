@@ -18,6 +18,8 @@ export type {
   EmulatorThread,
   EmulatorEvent,
   EmulatorFile,
+  EmulatorGroup,
+  EmulatorBot,
   OrganizationHandle,
   CreateOrganizationOptions,
 } from './emulator-state';

@@ -314,6 +314,15 @@ export class LiveChatEmulator {
   }
 
   /**
+   * The chat as an agent sees it (Agent Chat API `get_chat` shape): users with the customer's
+   * name and session fields, `access.group_ids`, the last thread's events.
+   */
+  agentChatView(chatId: string): JsonObject {
+    const chat = this.state.requireChat(chatId);
+    return chatJson(this.state, chat, lastThread(chat), 'agent');
+  }
+
+  /**
    * A LiveChat bot (ChatBot, an AI agent…) writes in the chat: an agent-authored event whose
    * author id is the bot's hex id (`state.createBot`), exactly as a person's would otherwise look.
    */
