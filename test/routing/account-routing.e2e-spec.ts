@@ -258,6 +258,29 @@ describe('routing per Instagram account (gateway, relay worker, emulators)', () 
       expect(tokens).toEqual(expect.arrayContaining([shop.meta.pageToken, outlet.meta.pageToken]));
     });
 
+    it('names the account again when a closed chat resumes (customers from before the field too)', async () => {
+      const { igsid, chatId } = await customerWrites(shop, 'First visit');
+      const customerId = world.livechat.state.requireChat(chatId).customerId;
+      await waitFor(
+        'the profile',
+        () => world.livechat.state.customer(customerId)?.sessionFields.instagram_account,
+      );
+      // As a customer created before this field existed would be.
+      delete world.livechat.state.customer(customerId)!.sessionFields.instagram_account;
+      await world.livechat.agentDeactivatesChat(chatId);
+      await world.meta.customerSends({
+        igAccountId: shop.meta.igAccount.id,
+        igsid,
+        text: 'Back again',
+      });
+      const named = await waitFor(
+        'the account named again',
+        () => world.livechat.state.customer(customerId)?.sessionFields.instagram_account,
+      );
+      expect(named).toBe(`@${shop.meta.igAccount.username}`);
+      expect(world.livechat.state.requireChat(chatId).threads).toHaveLength(2);
+    });
+
     it('sends new chats of a group deleted later to the General group and shows the problem, until another group is chosen', async () => {
       expect((await chooseGroup(outlet.account.id, 2)).status).toBe(200);
       expect(world.livechat.state.deleteGroup(org.organizationId, 2)).toBe(true);

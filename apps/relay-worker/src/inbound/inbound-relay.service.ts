@@ -235,24 +235,31 @@ export class InboundRelayService {
       await this.conversations.update(installation.id, conversation.id, {
         livechatCustomerId: creds.customerId,
       });
-      // Name, username and profile link come later: a slow or failing profile lookup must never
-      // hold up the message.
-      await this.producer.add(
-        QueueName.CUSTOMER_PROFILE,
-        {
-          correlationId: currentCorrelationId() ?? conversation.id,
-          acceptedAt: Date.now(),
-          installationId: installation.id,
-          conversationId: conversation.id,
-        },
-        { jobId: `profile.${conversation.id}` },
-      );
+      await this.syncProfile(installation.id, conversation.id);
     }
     return {
       token: creds.token,
       customerId: creds.customerId,
       organizationId: installation.organizationId,
     };
+  }
+
+  /**
+   * Name, username, profile link and the Instagram account written to come later: a slow or
+   * failing profile lookup must never hold up the message. Also on every resumed chat, so a
+   * customer's details (and those of customers created before a field was added) stay current.
+   */
+  private async syncProfile(installationId: string, conversationId: string): Promise<void> {
+    await this.producer.add(
+      QueueName.CUSTOMER_PROFILE,
+      {
+        correlationId: currentCorrelationId() ?? conversationId,
+        acceptedAt: Date.now(),
+        installationId,
+        conversationId,
+      },
+      { jobId: `profile.${conversationId}` },
+    );
   }
 
   /** Runs a chat call; on an expired customer token, mints a fresh one and tries once more. */
@@ -432,6 +439,7 @@ export class InboundRelayService {
           );
           threadId = resumed.threadId;
           eventId = resumed.eventIds[resumed.eventIds.length - 1] ?? eventId;
+          await this.syncProfile(connected.installation.id, conversation.id);
           break;
         }
         throw error;
