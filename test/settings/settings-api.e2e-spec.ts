@@ -228,14 +228,13 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
   });
 
   describe('settings', () => {
-    it('reads and changes the LiveChat group and the HUMAN_AGENT switch', async () => {
+    it('reads and changes the HUMAN_AGENT switch', async () => {
       const { token, installationId, org } = await installedOrganization(world);
       const read = await call(world, '/api/settings', { token });
       expect(await read.json()).toEqual({
         organizationId: org.organizationId,
         licenseId: null,
         status: 'active',
-        livechatGroupId: 0,
         humanAgentEnabled: false,
         purgeDelaySeconds: 3600,
       });
@@ -244,20 +243,20 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
       const saved = await call(world, '/api/settings', {
         method: 'PUT',
         token,
-        json: { livechatGroupId: 7, humanAgentEnabled: true },
+        json: { humanAgentEnabled: true },
       });
       expect(saved.status).toBe(200);
-      expect(await saved.json()).toMatchObject({ livechatGroupId: 7, humanAgentEnabled: true });
+      expect(await saved.json()).toMatchObject({ humanAgentEnabled: true });
       expect(await installations().findById(installationId)).toMatchObject({
-        livechatGroupId: 7,
         humanAgentEnabled: true,
       });
     });
 
     it.each([
-      [{ livechatGroupId: -1 }, 'livechatGroupId must not be less than 0'],
-      [{ livechatGroupId: '5' }, 'livechatGroupId must be an integer number'],
-      [{ livechatGroupId: 1.5 }, 'livechatGroupId must be an integer number'],
+      [
+        { livechatGroupId: 7 },
+        'livechatGroupId is set per Instagram account now: PATCH /api/instagram/accounts/:id with { "livechatGroupId": n }.',
+      ],
       [{ humanAgentEnabled: 'yes' }, 'humanAgentEnabled must be a boolean value'],
       [{ groupId: 3 }, 'property groupId should not exist'],
     ])('refuses %j with 400 and the reason', async (body, reason) => {
@@ -266,7 +265,6 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
       expect(response.status).toBe(400);
       expect(((await response.json()) as { message: string[] }).message).toContain(reason);
       expect(await installations().findById(installationId)).toMatchObject({
-        livechatGroupId: 0,
         humanAgentEnabled: false,
       });
     });
@@ -277,7 +275,7 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
         method: 'PUT',
         token,
         headers: { 'content-type': 'application/json' },
-        body: '{"livechatGroupId": ',
+        body: '{"humanAgentEnabled": ',
       });
       expect(malformed.status).toBe(400);
       const display = await call(world, '/api/instagram/connect', {
@@ -381,6 +379,8 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
           pageName: biz.page.name,
           status: 'active',
           statusReason: null,
+          livechatGroupId: 0,
+          livechatGroupProblem: null,
           lastRelayedAt: null,
         }),
       ]);
@@ -812,7 +812,8 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
       ['/app/app.css', {}],
       ['/privacy', {}],
       ['/api/settings', { token }],
-      ['/api/settings', { method: 'PUT', token, json: { livechatGroupId: 1 } }],
+      ['/api/settings', { method: 'PUT', token, json: { humanAgentEnabled: true } }],
+      ['/api/livechat/groups', { token }],
       ['/api/instagram/accounts', { token }],
       ['/api/instagram/accounts', {}],
       ['/api/instagram/connect', { method: 'POST', token, json: {} }],

@@ -13,7 +13,7 @@ const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'settings-browse
 /**
  * The admin's whole journey in a real browser (headless Chromium, see support/browser.ts; narrow phone-sized
  * window) against the real gateway and the LiveChat and Meta emulators: install, sign in, connect
- * through the Facebook dialog, see the account, change the group, reconnect an expired account,
+ * through the Facebook dialog, see the account, change the HUMAN_AGENT switch, reconnect an expired account,
  * disconnect it with the keyboard, see it gone. A screenshot per step in test-artifacts/.
  */
 describe('settings page in a browser', () => {
@@ -108,19 +108,13 @@ describe('settings page in a browser', () => {
     await shot('05-listed');
   });
 
-  it('changes the LiveChat group and the HUMAN_AGENT switch', async () => {
-    await page.locator('#group-id').fill('3');
+  it('changes the HUMAN_AGENT switch', async () => {
     await page.locator('#human-agent').check();
-    await page.locator('#group-id').press('Enter'); // the form submits from the keyboard
+    await page.locator('#save-settings').press('Enter'); // the form submits from the keyboard
     await expectText('#settings-status', 'Saved.');
     await shot('06-settings-saved');
     const installation = await installations().findByOrganization(org.organizationId);
-    expect(installation).toMatchObject({ livechatGroupId: 3, humanAgentEnabled: true });
-
-    await page.locator('#group-id').fill('-2');
-    await page.locator('#save-settings').click();
-    await expectText('#settings-status', 'The group id is a whole number');
-    expect(await page.locator('#group-id').getAttribute('aria-invalid')).toBe('true');
+    expect(installation).toMatchObject({ humanAgentEnabled: true });
   });
 
   it('offers “Reconnect” when the account’s token expired, through the same flow', async () => {

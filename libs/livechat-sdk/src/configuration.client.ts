@@ -5,11 +5,24 @@ import {
   ResolvedLiveChatOptions,
   resolveLiveChatOptions,
 } from './livechat-options.types';
-import { optBoolean, requireRecord, invalidResponse } from './livechat-parse.util';
+import {
+  asRecord,
+  invalidResponse,
+  optBoolean,
+  optNumber,
+  optString,
+  requireRecord,
+} from './livechat-parse.util';
 import { LiveChatTransport } from './livechat-transport.util';
 
+/** A LiveChat group of the license (routing target of chats). */
+export interface LiveChatGroup {
+  id: number;
+  name: string;
+}
+
 /**
- * Configuration API, limited to this app's license webhooks. Called with the installer's agent
+ * Configuration API, limited to this app's license webhooks and the license's groups. Called with the installer's agent
  * token: LiveChat takes the client id from the token, so no `owner_client_id` is sent.
  */
 @Injectable()
@@ -39,6 +52,27 @@ export class ConfigurationClient {
   /** Needs `webhooks.state:rw`. Idempotent. */
   async enableLicenseWebhooks(agentToken: string): Promise<void> {
     await this.call('enable_license_webhooks', agentToken);
+  }
+
+  /**
+   * The license's groups (`list_groups`; needs `groups--all:ro`). The response is a bare array of
+   * `{ id, name, language_code, … }`; entries without a numeric id are skipped.
+   */
+  async listGroups(agentToken: string): Promise<LiveChatGroup[]> {
+    const body = await this.call('list_groups', agentToken);
+    if (!Array.isArray(body)) {
+      throw invalidResponse('list_groups');
+    }
+    const groups: LiveChatGroup[] = [];
+    for (const entry of body) {
+      const record = asRecord(entry);
+      const id = optNumber(record, 'id');
+      if (id === undefined || !Number.isInteger(id)) {
+        continue;
+      }
+      groups.push({ id, name: optString(record, 'name') ?? `Group ${id}` });
+    }
+    return groups.sort((a, b) => a.id - b.id);
   }
 
   private async call(method: string, agentToken: string): Promise<unknown> {

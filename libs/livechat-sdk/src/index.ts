@@ -46,6 +46,7 @@ export type {
   MarkEventsAsSeenParams,
 } from './customer-chat.types';
 export { ConfigurationClient } from './configuration.client';
+export type { LiveChatGroup } from './configuration.client';
 export { SingleFlight } from './single-flight.util';
 export { createPkcePair, pkceChallenge } from './pkce.util';
 export {

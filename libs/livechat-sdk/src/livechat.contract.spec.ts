@@ -773,6 +773,28 @@ describe('ConfigurationClient against the emulator', () => {
     });
   });
 
+  it('lists the license groups (id and name), General first, a deleted one gone', async () => {
+    const org = lc.state.createOrganization({ groups: [{ id: 4, name: 'Sales' }] });
+    const created = lc.state.createGroup(org.organizationId, 'Returns');
+    await expect(config.listGroups(org.accessToken)).resolves.toEqual([
+      { id: 0, name: 'General' },
+      { id: 4, name: 'Sales' },
+      { id: created.id, name: 'Returns' },
+    ]);
+    expect(lc.callsTo('list_groups').at(-1)).toMatchObject({ authKind: 'agent', body: {} });
+    lc.state.deleteGroup(org.organizationId, 4);
+    await expect(config.listGroups(org.accessToken)).resolves.toEqual([
+      { id: 0, name: 'General' },
+      { id: created.id, name: 'Returns' },
+    ]);
+    const without = lc.state.createOrganization({ scopes: ['customers:own'] });
+    expect(await failure(config.listGroups(without.accessToken))).toMatchObject({
+      kind: 'permanent',
+      vendorType: 'authorization',
+      status: 403,
+    });
+  });
+
   it('fails with authorization without the webhooks.state scopes, and auth for a bad token', async () => {
     const org = lc.state.createOrganization({ scopes: ['customers:own'] });
     expect(await failure(config.getLicenseWebhooksState(org.accessToken))).toMatchObject({

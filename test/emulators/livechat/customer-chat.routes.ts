@@ -267,7 +267,7 @@ function groupIdsOf(call: CustomerCall, access: unknown, fallback: number[]): nu
   const groups = access.group_ids.filter((g): g is number => typeof g === 'number');
   const organization = call.core.state.requireOrganization(call.organizationId);
   for (const group of groups) {
-    if (!organization.groups.includes(group)) {
+    if (!organization.groups.some((g) => g.id === group)) {
       throw chatError(400, 'group_not_found', `Group ${group} not found`);
     }
   }
@@ -315,7 +315,7 @@ function startChat(call: CustomerCall): RouteResult {
     throw chatError(400, 'validation', 'chat must be an object');
   }
   const organization = call.core.state.requireOrganization(call.organizationId);
-  const groupIds = groupIdsOf(call, chatInput.access, [organization.groups[0] ?? 0]);
+  const groupIds = groupIdsOf(call, chatInput.access, [organization.groups[0]?.id ?? 0]);
   const events = eventsOf(call, chatInput.thread);
   const continuous = body.continuous === true;
   checkRouting(call, continuous);
@@ -695,10 +695,10 @@ function dynamicConfiguration(core: EmulatorCore, ctx: RouteContext): RouteResul
     status: 200,
     json: {
       organization_id: organization.organizationId,
-      group_id: organization.groups[0] ?? 0,
+      group_id: organization.groups[0]?.id ?? 0,
       client_limit_exceeded: false,
       domain_allowed: true,
-      online_groups_ids: organization.groupsOnline ? organization.groups : [],
+      online_groups_ids: organization.groupsOnline ? organization.groups.map((g) => g.id) : [],
       config_version: '1',
       localization_version: '1',
       language: 'en',

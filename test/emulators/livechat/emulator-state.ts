@@ -14,12 +14,26 @@ export interface EmulatorAccount {
   scopes: string[];
 }
 
+/** A LiveChat group: routing target of chats. Group 0 ("General") always exists. */
+export interface EmulatorGroup {
+  id: number;
+  name: string;
+  languageCode: string;
+}
+
+/** A bot agent (Configuration API `create_bot`): its id is 32 hex characters, not an e-mail. */
+export interface EmulatorBot {
+  id: string;
+  name: string;
+}
+
 export interface EmulatorOrganization {
   organizationId: string;
   licenseId: number;
   name: string;
   accounts: EmulatorAccount[];
-  groups: number[];
+  groups: EmulatorGroup[];
+  bots: EmulatorBot[];
   groupsOnline: boolean;
   webhooksEnabled: boolean;
   licenseExpired: boolean;
@@ -137,7 +151,8 @@ export interface CreateOrganizationOptions {
   adminRole?: AccountRole;
   /** Access token lifetime for the tokens returned here (default: emulator setting). */
   accessTokenTtlSeconds?: number;
-  groups?: number[];
+  /** Groups besides General (0): ids, or ids with names. */
+  groups?: Array<number | { id: number; name: string }>;
 }
 
 /** What a test needs to act as a freshly installed organization. */
@@ -170,6 +185,7 @@ export const DEFAULT_SCOPES = [
   'webhooks.state:ro',
   'webhooks.state:rw',
   'chats--all:ro',
+  'groups--all:ro',
 ];
 
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -230,7 +246,8 @@ export class LiveChatEmulatorState {
       licenseId,
       name: options.name ?? `Organization ${licenseId}`,
       accounts: [],
-      groups: options.groups ?? [0],
+      groups: groupsOf(options.groups ?? []),
+      bots: [],
       groupsOnline: true,
       webhooksEnabled: true,
       licenseExpired: false,
@@ -314,6 +331,49 @@ export class LiveChatEmulatorState {
       throw new Error(`unknown account ${accountId}`);
     }
     this.signedInAccountId = accountId;
+  }
+
+  // ---- groups and bots (Configuration API) ----
+
+  /** A new group with the next free id (LiveChat numbers them 1, 2, …). */
+  createGroup(organizationId: string, name: string): EmulatorGroup {
+    const organization = this.requireOrganization(organizationId);
+    const id = Math.max(0, ...organization.groups.map((g) => g.id)) + 1;
+    const group: EmulatorGroup = { id, name, languageCode: 'en' };
+    organization.groups.push(group);
+    return group;
+  }
+
+  /** Deletes a group, as an admin does in LiveChat; the General group (0) cannot be deleted. */
+  deleteGroup(organizationId: string, id: number): boolean {
+    const organization = this.requireOrganization(organizationId);
+    const index = organization.groups.findIndex((g) => g.id === id);
+    if (id === 0 || index < 0) {
+      return false;
+    }
+    organization.groups.splice(index, 1);
+    return true;
+  }
+
+  hasGroup(organizationId: string, id: number): boolean {
+    return this.requireOrganization(organizationId).groups.some((g) => g.id === id);
+  }
+
+  /** A bot agent of the license (what `create_bot` makes): hex id, no e-mail, no login. */
+  createBot(organizationId: string, name = 'ChatBot'): EmulatorBot {
+    const bot: EmulatorBot = { id: randomBytes(16).toString('hex'), name };
+    this.requireOrganization(organizationId).bots.push(bot);
+    return bot;
+  }
+
+  bot(botId: string): EmulatorBot | undefined {
+    for (const organization of this.organizations.values()) {
+      const bot = organization.bots.find((b) => b.id === botId);
+      if (bot !== undefined) {
+        return bot;
+      }
+    }
+    return undefined;
   }
 
   setGroupsOnline(organizationId: string, online: boolean): void {
@@ -744,6 +804,20 @@ export class LiveChatEmulatorState {
   fileByUrl(url: string): EmulatorFile | undefined {
     return [...this.files.values()].find((f) => f.url === url);
   }
+}
+
+function groupsOf(extra: Array<number | { id: number; name: string }>): EmulatorGroup[] {
+  const groups: EmulatorGroup[] = [{ id: 0, name: 'General', languageCode: 'en' }];
+  for (const entry of extra) {
+    const group =
+      typeof entry === 'number'
+        ? { id: entry, name: `Group ${entry}`, languageCode: 'en' }
+        : { ...entry, languageCode: 'en' };
+    if (!groups.some((g) => g.id === group.id)) {
+      groups.push(group);
+    }
+  }
+  return groups;
 }
 
 export function isChatActive(chat: EmulatorChat): boolean {

@@ -120,6 +120,12 @@ export function customerUserJson(
 export function chatUsersJson(state: LiveChatEmulatorState, chat: EmulatorChat): JsonObject[] {
   const users = [customerUserJson(state.customer(chat.customerId), chat.id)];
   for (const agentId of chat.agentIds) {
+    const bot = state.bot(agentId);
+    if (bot !== undefined) {
+      // Bots are agents too (type "agent"), with a hex id and no e-mail.
+      users.push({ id: bot.id, type: 'agent', name: bot.name, present: true });
+      continue;
+    }
     users.push({
       id: agentId,
       type: 'agent',

@@ -22,6 +22,8 @@ export type {
   EmulatorThread,
   EmulatorEvent,
   EmulatorFile,
+  EmulatorGroup,
+  EmulatorBot,
   OrganizationHandle,
   CreateOrganizationOptions,
 } from './emulator-state';

@@ -284,7 +284,7 @@ export class LiveChatEmulator {
     const chat = this.state.createChat({
       organizationId,
       customerId: customer.id,
-      groupIds: [organization.groups[0] ?? 0],
+      groupIds: [organization.groups[0]?.id ?? 0],
       sourceClientId: WEBSITE_WIDGET_CLIENT_ID,
     });
     this.state.openThread(chat, { active: true });
@@ -332,6 +332,30 @@ export class LiveChatEmulator {
       width: options.width,
       height: options.height,
     });
+  }
+
+  /**
+   * The chat as an agent sees it (Agent Chat API `get_chat` shape): users with the customer's
+   * name and session fields, `access.group_ids`, the last thread's events.
+   */
+  agentChatView(chatId: string): JsonObject {
+    const chat = this.state.requireChat(chatId);
+    return chatJson(this.state, chat, lastThread(chat), 'agent');
+  }
+
+  /**
+   * A LiveChat bot (ChatBot, an AI agent…) writes in the chat: an agent-authored event whose
+   * author id is the bot's hex id (`state.createBot`), exactly as a person's would otherwise look.
+   */
+  botSendsMessage(
+    chatId: string,
+    options: Omit<AgentMessageOptions, 'authorId'> & { botId: string },
+  ): Promise<AgentEventResult> {
+    const { botId, ...rest } = options;
+    if (this.state.bot(botId) === undefined) {
+      throw new Error(`unknown bot ${botId}`);
+    }
+    return this.agentSendsMessage(chatId, { ...rest, authorId: botId });
   }
 
   /** An internal note (whisper): `visibility: "agents"`, must never reach the customer. */

@@ -18,6 +18,8 @@ export interface AdminContext {
   installation: InstallationEntity;
   accountId: string;
   organizationId: string;
+  /** The admin's own LiveChat token, for calls made on their behalf (reading the groups). */
+  token: string;
 }
 
 type AdminRequest = FastifyRequest & { admin?: AdminContext };
@@ -82,6 +84,7 @@ export class AdminAuthGuard implements CanActivate {
       installation,
       accountId: identity.accountId,
       organizationId: identity.organizationId,
+      token: match[1],
     };
     return true;
   }

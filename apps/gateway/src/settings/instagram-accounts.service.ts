@@ -25,6 +25,8 @@ export function accountView(row: InstagramAccountEntity): AccountView {
     pageName: row.pageName,
     status: row.status,
     statusReason: row.statusReason,
+    livechatGroupId: row.livechatGroupId,
+    livechatGroupProblem: row.livechatGroupProblem,
     lastRelayedAt: row.lastRelayedAt ? row.lastRelayedAt.toISOString() : null,
     connectedAt: row.createdAt.toISOString(),
     health: healthView(row),

@@ -6,6 +6,7 @@ import {
   Header,
   Param,
   ParseUUIDPipe,
+  Patch,
   Put,
   UseGuards,
   ValidationPipe,
@@ -14,7 +15,8 @@ import { InstallationEntity, InstallationRepository } from '@app/persistence';
 import { GatewayEnv } from '../config/gateway.env';
 import { Admin, AdminAuthGuard, AdminContext } from './admin-auth.guard';
 import { InstagramAccountsService } from './instagram-accounts.service';
-import { AccountView, SettingsView, UpdateSettingsDto } from './settings.dto';
+import { LiveChatGroupsService } from './livechat-groups.service';
+import { AccountView, SettingsView, UpdateAccountDto, UpdateSettingsDto } from './settings.dto';
 
 export const STRICT_BODY = new ValidationPipe({
   whitelist: true,
@@ -29,6 +31,7 @@ export class SettingsApiController {
   constructor(
     private readonly installations: InstallationRepository,
     private readonly accounts: InstagramAccountsService,
+    private readonly groups: LiveChatGroupsService,
     private readonly env: GatewayEnv,
   ) {}
 
@@ -44,10 +47,7 @@ export class SettingsApiController {
     @Admin() admin: AdminContext,
     @Body(STRICT_BODY) body: UpdateSettingsDto,
   ): Promise<SettingsView> {
-    const changes: { livechatGroupId?: number; humanAgentEnabled?: boolean } = {};
-    if (body.livechatGroupId !== undefined) {
-      changes.livechatGroupId = body.livechatGroupId;
-    }
+    const changes: { humanAgentEnabled?: boolean } = {};
     if (body.humanAgentEnabled !== undefined) {
       changes.humanAgentEnabled = body.humanAgentEnabled;
     }
@@ -64,6 +64,33 @@ export class SettingsApiController {
     return { accounts: await this.accounts.list(admin.installation.id) };
   }
 
+  @Get('livechat/groups')
+  @Header('cache-control', 'no-store')
+  async listGroups(
+    @Admin() admin: AdminContext,
+  ): Promise<{ groups: Array<{ id: number; name: string }> }> {
+    const groups = await this.groups.list(admin.token);
+    return { groups: groups.map(({ id, name }) => ({ id, name })) };
+  }
+
+  /** The account's LiveChat group; 400 naming the group when LiveChat does not know it. */
+  @Patch('instagram/accounts/:id')
+  @Header('cache-control', 'no-store')
+  async updateAccount(
+    @Admin() admin: AdminContext,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body(STRICT_BODY) body: UpdateAccountDto,
+  ): Promise<{ account: AccountView }> {
+    return {
+      account: await this.groups.choose(
+        admin.installation.id,
+        admin.token,
+        id,
+        body.livechatGroupId,
+      ),
+    };
+  }
+
   @Delete('instagram/accounts/:id')
   @Header('cache-control', 'no-store')
   async disconnect(
@@ -78,7 +105,6 @@ export class SettingsApiController {
       organizationId: installation.organizationId,
       licenseId: installation.licenseId === null ? null : Number(installation.licenseId),
       status: installation.status,
-      livechatGroupId: installation.livechatGroupId,
       humanAgentEnabled: installation.humanAgentEnabled,
       purgeDelaySeconds: this.env.PURGE_DELAY_SECONDS,
     };

@@ -127,8 +127,8 @@ export function renderSettingsPage(config: {
             <button id="connect" class="button" type="button">Connect Instagram account</button>
           </div>
           <p class="muted">
-            Direct Messages to these accounts arrive in LiveChat as chats; agents’ replies go back
-            to Instagram.
+            Direct Messages to these accounts arrive in LiveChat as chats, in the LiveChat group
+            chosen for each account; agents’ replies go back to Instagram.
           </p>
           <ul id="accounts" class="accounts" aria-label="Connected Instagram accounts"></ul>
           <p id="accounts-empty" hidden>No Instagram account is connected yet.</p>
@@ -138,21 +138,6 @@ export function renderSettingsPage(config: {
         <section class="card" aria-labelledby="settings-title">
           <h2 id="settings-title">Chats</h2>
           <form id="settings-form" novalidate>
-            <label for="group-id">LiveChat group for Instagram chats</label>
-            <input
-              id="group-id"
-              name="livechatGroupId"
-              type="number"
-              min="0"
-              step="1"
-              inputmode="numeric"
-              required
-              aria-describedby="group-hint"
-            />
-            <p id="group-hint" class="hint">
-              The group’s number in LiveChat (Settings › Chat routing › Groups). 0 is the General
-              group.
-            </p>
             <div class="check">
               <input
                 id="human-agent"

@@ -1,19 +1,40 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import {
+  Equals,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { AccountHealthState, InstagramAccountStatus, InstallationStatus } from '@app/persistence';
 
-/** `PUT /api/settings`: either or both. */
+/** `PUT /api/settings`. */
 export class UpdateSettingsDto {
-  /** LiveChat group Instagram chats go to (0 is the "General" group every license has). */
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(2_147_483_647)
-  livechatGroupId?: number;
+  /** Retired: each Instagram account has its own group. Named here only to say where it went. */
+  @ValidateIf((o: UpdateSettingsDto) => o.livechatGroupId !== undefined)
+  @Equals(undefined, {
+    message:
+      'livechatGroupId is set per Instagram account now: PATCH /api/instagram/accounts/:id with { "livechatGroupId": n }.',
+  })
+  livechatGroupId?: unknown;
 
   /** Replies 24 h–7 days after the customer's last message use the HUMAN_AGENT tag. */
   @IsOptional()
   @IsBoolean()
   humanAgentEnabled?: boolean;
+}
+
+/** `PATCH /api/instagram/accounts/:id`: the account's LiveChat group (checked with LiveChat). */
+export class UpdateAccountDto {
+  /** A group id of the license (`GET /api/livechat/groups`); 0 is the General group. */
+  @IsInt()
+  @Min(0)
+  @Max(2_147_483_647)
+  livechatGroupId!: number;
 }
 
 /** `POST /api/instagram/connect`: which login, and how the settings page will show its dialog. */
@@ -58,7 +79,6 @@ export interface SettingsView {
   organizationId: string;
   licenseId: number | null;
   status: InstallationStatus;
-  livechatGroupId: number;
   humanAgentEnabled: boolean;
   /** Disconnected accounts' data is deleted this long after the disconnect. */
   purgeDelaySeconds: number;
@@ -74,6 +94,13 @@ export interface AccountView {
   pageName: string | null;
   status: InstagramAccountStatus;
   statusReason: string | null;
+  /** LiveChat group this account's new chats go to. */
+  livechatGroupId: number;
+  /**
+   * Why new chats go to the General group instead (the chosen group was deleted in LiveChat), or
+   * null when routing works as chosen.
+   */
+  livechatGroupProblem: string | null;
   /** ISO time of the last message relayed in either direction, or null. */
   lastRelayedAt: string | null;
   connectedAt: string;

@@ -28,6 +28,16 @@ export class RelayWorkerEnv extends PlatformApisEnv {
   @IsHostAllowlist()
   MEDIA_HOST_ALLOWLIST = DEFAULT_MEDIA_HOST_ALLOWLIST;
 
+  /**
+   * Audio and video sends per second per Instagram account, across all workers: Meta's lower
+   * limit for those types (10/s on both paths). They also count toward OUTBOUND_SENDS_PER_SECOND.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  OUTBOUND_MEDIA_SENDS_PER_SECOND = 10;
+
   /** Port of the small metrics and health listener; 0 picks a free one, -1 turns it off. */
   @Type(() => Number)
   @IsInt()

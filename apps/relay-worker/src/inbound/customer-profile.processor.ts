@@ -15,7 +15,8 @@ import { Job, Queue } from 'bull';
 
 /**
  * Names the LiveChat customer after the Instagram user (name → username → id) and adds session
- * fields (username, profile link). Separate from the message so that a profile Meta will not
+ * fields: which of the installation's Instagram accounts the customer wrote to
+ * (`instagram_account`), and the customer's username and profile link. Separate from the message so that a profile Meta will not
  * share (no consent yet, Meta's review bot, a blocked user) never delays or loses a message.
  * The avatar is left out on purpose: Instagram's profile picture URLs expire within days.
  */
@@ -55,12 +56,19 @@ export class CustomerProfileProcessor implements OnApplicationBootstrap {
     ) {
       return 'skipped';
     }
-    const pageToken = await this.accounts.getPageToken(
+    const account = await this.accounts.findForInstallation(
       data.installationId,
       conversation.instagramAccountId,
     );
+    const pageToken = account ? this.accounts.pageTokenOf(account) : null;
     let name = conversation.igsid;
     const sessionFields: Record<string, string> = { instagram_id: conversation.igsid };
+    if (account) {
+      // An agent serving several accounts sees which one the customer wrote to.
+      sessionFields.instagram_account = account.username
+        ? `@${account.username}`
+        : (account.name ?? account.instagramAccountId);
+    }
     if (pageToken) {
       try {
         const profile = await this.graph.getUserProfile(pageToken, conversation.igsid);

@@ -14,6 +14,7 @@ import {
   ConversationEntity,
   ConversationRepository,
   DeletionRequestRepository,
+  InstagramAccountRepository,
   MessageLinkEntity,
   MessageLinkRepository,
 } from '@app/persistence';
@@ -41,6 +42,9 @@ export type InboundOutcome =
   | 'dropped-unknown-account'
   | 'dropped-disconnected'
   | 'dropped-empty';
+
+/** The group every LiveChat license has and no one can delete ("General"). */
+const DEFAULT_GROUP_ID = 0;
 
 interface Session {
   token: string;
@@ -73,6 +77,7 @@ export class InboundRelayService {
     private readonly deletionRequests: DeletionRequestRepository,
     private readonly lastRelayed: LastRelayedThrottle,
     private readonly ownChats: OwnChatRegistry,
+    private readonly accounts: InstagramAccountRepository,
   ) {}
 
   async relay(job: InstagramInboundWork): Promise<InboundOutcome> {
@@ -260,24 +265,31 @@ export class InboundRelayService {
       await this.conversations.update(installation.id, conversation.id, {
         livechatCustomerId: creds.customerId,
       });
-      // Name, username and profile link come later: a slow or failing profile lookup must never
-      // hold up the message.
-      await this.producer.add(
-        QueueName.CUSTOMER_PROFILE,
-        {
-          correlationId: currentCorrelationId() ?? conversation.id,
-          acceptedAt: Date.now(),
-          installationId: installation.id,
-          conversationId: conversation.id,
-        },
-        { jobId: `profile.${conversation.id}` },
-      );
+      await this.syncProfile(installation.id, conversation.id);
     }
     return {
       token: creds.token,
       customerId: creds.customerId,
       organizationId: installation.organizationId,
     };
+  }
+
+  /**
+   * Name, username, profile link and the Instagram account written to come later: a slow or
+   * failing profile lookup must never hold up the message. Also on every resumed chat, so a
+   * customer's details (and those of customers created before a field was added) stay current.
+   */
+  private async syncProfile(installationId: string, conversationId: string): Promise<void> {
+    await this.producer.add(
+      QueueName.CUSTOMER_PROFILE,
+      {
+        correlationId: currentCorrelationId() ?? conversationId,
+        acceptedAt: Date.now(),
+        installationId,
+        conversationId,
+      },
+      { jobId: `profile.${conversationId}` },
+    );
   }
 
   /** Runs a chat call; on an expired customer token, mints a fresh one and tries once more. */
@@ -399,7 +411,7 @@ export class InboundRelayService {
 
   /**
    * One chat per customer: send into the active chat, resume it when inactive, start it when
-   * there is none (continuous, in the installation's group). Returns where the item landed; the
+   * there is none (continuous, in the account's group). Returns where the item landed; the
    * caller records it, with the link, in one statement.
    */
   private async deliver(
@@ -410,7 +422,6 @@ export class InboundRelayService {
     already: Map<string, string>,
     itemKey: string,
   ): Promise<{ chatId: string; threadId: string | null; eventId: string }> {
-    const { installation } = connected;
     let events = allEvents.filter((e) => !already.has(e.customId ?? ''));
     const lastKnown = (): string => [...already.values()].pop() ?? '';
     if (events.length === 0 && conversation.chatId) {
@@ -419,14 +430,16 @@ export class InboundRelayService {
     }
     if (!conversation.chatId) {
       try {
-        const started = await this.withCustomer(connected, session, (token) =>
-          this.chats.startChat(token, session.organizationId, {
-            groupId: installation.livechatGroupId,
-            events,
-            continuous: true,
-            // Our mark: webhooks of this chat tell the gateway it is ours.
-            properties: this.ownChats.properties,
-          }),
+        const started = await this.inAccountGroup(connected, (groupId) =>
+          this.withCustomer(connected, session, (token) =>
+            this.chats.startChat(token, session.organizationId, {
+              groupId,
+              events,
+              continuous: true,
+              // Our mark: webhooks of this chat tell the gateway it is ours.
+              properties: this.ownChats.properties,
+            }),
+          ),
         );
         return {
           chatId: started.chatId,
@@ -463,23 +476,62 @@ export class InboundRelayService {
         eventId = sent.eventId;
       } catch (error) {
         if (isLiveChatApiError(error) && error.vendorType === 'chat_inactive') {
-          const resumed = await this.withCustomer(connected, session, (token) =>
-            this.chats.resumeChat(token, session.organizationId, {
-              chatId,
-              events: events.slice(index),
-              continuous: true,
-              groupId: installation.livechatGroupId,
-              properties: this.ownChats.properties,
-            }),
+          const resumed = await this.inAccountGroup(connected, (groupId) =>
+            this.withCustomer(connected, session, (token) =>
+              this.chats.resumeChat(token, session.organizationId, {
+                chatId,
+                events: events.slice(index),
+                continuous: true,
+                groupId,
+                properties: this.ownChats.properties,
+              }),
+            ),
           );
           threadId = resumed.threadId;
           eventId = resumed.eventIds[resumed.eventIds.length - 1] ?? eventId;
+          await this.syncProfile(connected.installation.id, conversation.id);
           break;
         }
         throw error;
       }
     }
     return { chatId, threadId, eventId };
+  }
+
+  /**
+   * Starts or resumes a chat in the account's LiveChat group. A group deleted in LiveChat since
+   * it was chosen must not cost a message: the chat goes to the General group, and the problem is
+   * recorded on the account for the settings page (later chats go straight to General until an
+   * admin chooses another group).
+   */
+  private async inAccountGroup<T>(
+    connected: ConnectedAccount,
+    call: (groupId: number) => Promise<T>,
+  ): Promise<T> {
+    const { account, installation } = connected;
+    const groupId = account.livechatGroupProblem ? DEFAULT_GROUP_ID : account.livechatGroupId;
+    try {
+      return await call(groupId);
+    } catch (error) {
+      if (
+        groupId === DEFAULT_GROUP_ID ||
+        !isLiveChatApiError(error) ||
+        error.vendorType !== 'group_not_found'
+      ) {
+        throw error;
+      }
+      const problem = `LiveChat group ${groupId} no longer exists (deleted in LiveChat?): new chats go to the General group until you choose another group.`;
+      await this.accounts.markLivechatGroupProblem(installation.id, account.id, groupId, problem);
+      // The directory's cached row: the next chats of this worker skip the refused group too.
+      account.livechatGroupProblem = problem;
+      this.logger.warn({
+        msg: 'LiveChat group not found; chat routed to the General group',
+        installationId: installation.id,
+        accountId: account.id,
+        livechatGroupId: groupId,
+      });
+      return call(DEFAULT_GROUP_ID);
+    }
   }
 
   /** An excerpt of the message a reaction or an inline reply points at, read from LiveChat. */

@@ -78,6 +78,8 @@ export const NOTICES = {
     'Not delivered to Instagram: the customer has not written to this account yet, and Instagram lets a business reply only after the customer writes.',
   'human-agent-off':
     'Not delivered to Instagram: more than 24 hours have passed since the customer\'s last message. Turn on "Human Agent replies (up to 7 days)" in the Instagram app settings, or wait for the customer to write again.',
+  'bot-after-24h':
+    "Not delivered to Instagram: this reply was written by a bot, and more than 24 hours have passed since the customer's last message. Instagram allows replies after 24 hours (Human Agent) only when a person writes them: a human agent can answer up to 7 days.",
   expired:
     "Not delivered to Instagram: Instagram allows replies only within 7 days of the customer's last message. The customer has to write first.",
   'window-closed':

@@ -24,7 +24,7 @@ import {
   NoticeKey,
   noticeText,
 } from './agent-notice.service';
-import { decideWindow } from './messaging-window.util';
+import { decideWindow, replyAuthorOf } from './messaging-window.util';
 import { OutboundPart, outboundParts } from './outbound-parts.util';
 import { SendRateLimiter } from './send-rate-limiter';
 
@@ -277,10 +277,12 @@ export class OutboundRelayService {
     if (account.status === 'needs_reconnect') {
       return this.holdForReconnect(target);
     }
+    // Meta allows HUMAN_AGENT only for replies a person wrote: never for a LiveChat bot's.
     const window = decideWindow(
       conversation.lastInboundAt,
       installation.humanAgentEnabled,
       Date.now(),
+      replyAuthorOf(event.authorId),
     );
     if (!window.send) {
       await this.notices.tell(
@@ -319,7 +321,12 @@ export class OutboundRelayService {
         sent += 1;
         continue;
       }
-      await this.limiter.take(account.instagramAccountId);
+      await this.limiter.take(
+        account.instagramAccountId,
+        part.kind === 'attachment' && (part.type === 'audio' || part.type === 'video')
+          ? 'audio-video'
+          : 'standard',
+      );
       await this.marker.mark(account.instagramAccountId, conversation.igsid);
       try {
         const tagging =

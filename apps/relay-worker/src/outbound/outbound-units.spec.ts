@@ -1,4 +1,4 @@
-import { decideWindow } from './messaging-window.util';
+import { decideWindow, replyAuthorOf } from './messaging-window.util';
 import { outboundParts } from './outbound-parts.util';
 
 const HOUR = 3_600_000;
@@ -21,6 +21,21 @@ describe('decideWindow', () => {
       send: false,
       reason: 'human-agent-off',
     });
+  });
+  it('never tags a bot reply HUMAN_AGENT: within 24 hours it goes, after that it is refused', () => {
+    expect(decideWindow(new Date(now - 23 * HOUR), true, now, 'bot')).toEqual({
+      send: true,
+      messagingType: 'RESPONSE',
+    });
+    expect(decideWindow(new Date(now - 25 * HOUR), true, now, 'bot')).toEqual({
+      send: false,
+      reason: 'bot-after-24h',
+    });
+  });
+  it('tells a person (an e-mail login) from a bot (a hex id, or no author)', () => {
+    expect(replyAuthorOf('smith@example.com')).toBe('person');
+    expect(replyAuthorOf('5c9871d5372c824cbf22d860a707a578')).toBe('bot');
+    expect(replyAuthorOf(undefined)).toBe('bot');
   });
   it('refuses after 7 days, and before the customer ever wrote', () => {
     expect(decideWindow(new Date(now - 8 * 24 * HOUR), true, now)).toEqual({

@@ -9,7 +9,10 @@ import { RelayWorkerEnv } from '../config/relay-worker.env';
 import { SendRateLimiter } from './send-rate-limiter';
 
 describe('SendRateLimiter (real Redis)', () => {
-  const vars = baseTestEnv({ OUTBOUND_SENDS_PER_SECOND: '2' });
+  const vars = baseTestEnv({
+    OUTBOUND_SENDS_PER_SECOND: '3',
+    OUTBOUND_MEDIA_SENDS_PER_SECOND: '1',
+  });
   const redis = new Redis(TEST_REDIS_URL);
   const options: ConnectionsOptions = {
     redisUrl: TEST_REDIS_URL,
@@ -29,14 +32,26 @@ describe('SendRateLimiter (real Redis)', () => {
 
   it('lets an account send its limit per second, defers the next until the next second, and leaves other accounts alone', async () => {
     const now = Math.floor(Date.now() / 1000) * 1000 + 100; // 100 ms into a second
-    await limiter.take('ig-1', now);
-    await limiter.take('ig-1', now);
-    const third = limiter.take('ig-1', now);
-    await expect(third).rejects.toBeInstanceOf(DeferJobError);
-    const error = (await third.catch((e: unknown) => e)) as DeferJobError;
+    await limiter.take('ig-1', 'standard', now);
+    await limiter.take('ig-1', 'standard', now);
+    await limiter.take('ig-1', 'standard', now);
+    const fourth = limiter.take('ig-1', 'standard', now);
+    await expect(fourth).rejects.toBeInstanceOf(DeferJobError);
+    const error = (await fourth.catch((e: unknown) => e)) as DeferJobError;
     expect(error.retryAfterMs).toBeGreaterThanOrEqual(900);
     expect(error.retryAfterMs).toBeLessThan(1000);
-    await expect(limiter.take('ig-2', now)).resolves.toBeUndefined();
-    await expect(limiter.take('ig-1', now + 1000)).resolves.toBeUndefined();
+    await expect(limiter.take('ig-2', 'standard', now)).resolves.toBeUndefined();
+    await expect(limiter.take('ig-1', 'standard', now + 1000)).resolves.toBeUndefined();
+  });
+
+  it("keeps audio and video within Meta's lower limit while text goes on", async () => {
+    const now = (Math.floor(Date.now() / 1000) + 10) * 1000 + 100;
+    await limiter.take('ig-3', 'audio-video', now);
+    await expect(limiter.take('ig-3', 'audio-video', now)).rejects.toBeInstanceOf(DeferJobError);
+    // The video turned away used no standard send: text still has its whole limit less one.
+    await limiter.take('ig-3', 'standard', now);
+    await limiter.take('ig-3', 'standard', now);
+    await expect(limiter.take('ig-3', 'standard', now)).rejects.toBeInstanceOf(DeferJobError);
+    await expect(limiter.take('ig-3', 'audio-video', now + 1000)).resolves.toBeUndefined();
   });
 });

@@ -5,10 +5,14 @@ import { DeferJobError } from '@app/queues';
 import type { Redis } from 'ioredis';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
 
+/** Meta limits audio and video sends lower than the rest (10/s against 100–300/s). */
+export type SendKind = 'standard' | 'audio-video';
+
 /**
- * Keeps each Instagram account's sends within Meta's per-account limit, across every worker: a
- * counter per account per second in Redis. Over the limit, the job waits for the next second
- * (a deferral, not a failure); other accounts are not slowed.
+ * Keeps each Instagram account's sends within Meta's per-account limits, across every worker: a
+ * counter per account per second in Redis (and one for audio and video, which Meta limits lower).
+ * Over a limit, the job waits for the next second (a deferral, not a failure); other accounts,
+ * and an account's text while its videos wait, are not slowed.
  */
 @Injectable()
 export class SendRateLimiter {
@@ -19,13 +23,30 @@ export class SendRateLimiter {
     private readonly env: RelayWorkerEnv,
   ) {}
 
-  async take(instagramAccountId: string, now = Date.now()): Promise<void> {
+  async take(
+    instagramAccountId: string,
+    kind: SendKind = 'standard',
+    now = Date.now(),
+  ): Promise<void> {
     const second = Math.floor(now / 1000);
-    const key = `${this.options.redisPrefix}:rate:${instagramAccountId}:${second}`;
+    const base = `${this.options.redisPrefix}:rate:${instagramAccountId}`;
+    if (kind === 'audio-video') {
+      // Checked first: a video turned away here has not used up a standard send.
+      await this.count(
+        `${base}:av:${second}`,
+        this.env.OUTBOUND_MEDIA_SENDS_PER_SECOND,
+        second,
+        now,
+      );
+    }
+    await this.count(`${base}:${second}`, this.env.OUTBOUND_SENDS_PER_SECOND, second, now);
+  }
+
+  private async count(key: string, limit: number, second: number, now: number): Promise<void> {
     const [[, count]] = ((await this.redis.multi().incr(key).pexpire(key, 2_000).exec()) ?? []) as [
       [unknown, number],
     ];
-    if (count > this.env.OUTBOUND_SENDS_PER_SECOND) {
+    if (count > limit) {
       this.metrics.rateLimitWaits.inc({ platform: 'meta-own-limit' });
       throw new DeferJobError(
         (second + 1) * 1000 - now + Math.floor(Math.random() * 50),

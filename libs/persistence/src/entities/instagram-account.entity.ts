@@ -67,6 +67,17 @@ export class InstagramAccountEntity {
   @Column({ name: 'status_reason', type: 'varchar', length: 256, nullable: true })
   statusReason!: string | null;
 
+  /** LiveChat group this account's new chats go to (0: the General group every license has). */
+  @Column({ name: 'livechat_group_id', type: 'integer', default: 0 })
+  livechatGroupId!: number;
+
+  /**
+   * Set when LiveChat refused the chosen group (deleted since it was chosen): new chats then go
+   * to the General group until an admin picks another. Words an admin can act on.
+   */
+  @Column({ name: 'livechat_group_problem', type: 'varchar', length: 256, nullable: true })
+  livechatGroupProblem!: string | null;
+
   @Column({ name: 'last_relayed_at', type: 'timestamptz', nullable: true })
   lastRelayedAt!: Date | null;
 

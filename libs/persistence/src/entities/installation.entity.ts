@@ -41,10 +41,6 @@ export class InstallationEntity {
   @Column({ name: 'status', type: 'varchar', length: 16, default: 'active' })
   status!: InstallationStatus;
 
-  /** LiveChat group Instagram chats are routed to. */
-  @Column({ name: 'livechat_group_id', type: 'integer', default: 0 })
-  livechatGroupId!: number;
-
   /** Replies between 24 h and 7 days after the customer's last message use the HUMAN_AGENT tag. */
   @Column({ name: 'human_agent_enabled', type: 'boolean', default: false })
   humanAgentEnabled!: boolean;

@@ -113,6 +113,32 @@ export class InstagramAccountRepository {
     await this.rows.update({ installationId, id }, { status, statusReason: reason });
   }
 
+  /** The admin chose the account's LiveChat group (checked with LiveChat): any problem is over. */
+  async setLivechatGroup(
+    installationId: string,
+    id: string,
+    livechatGroupId: number,
+  ): Promise<InstagramAccountEntity | null> {
+    await this.rows.update({ installationId, id }, { livechatGroupId, livechatGroupProblem: null });
+    return this.rows.findOneBy({ installationId, id });
+  }
+
+  /**
+   * LiveChat refused the account's group: recorded for the settings page. Only while the group is
+   * still the one refused, so an admin's fix made meanwhile is not overwritten.
+   */
+  async markLivechatGroupProblem(
+    installationId: string,
+    id: string,
+    livechatGroupId: number,
+    problem: string,
+  ): Promise<void> {
+    await this.rows.update(
+      { installationId, id, livechatGroupId },
+      { livechatGroupProblem: problem },
+    );
+  }
+
   /**
    * "Last message relayed" for the settings page. Every message of an account would otherwise
    * update the same row: at most one write per account every 30 s, decided by the database.

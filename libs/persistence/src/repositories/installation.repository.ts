@@ -109,7 +109,7 @@ export class InstallationRepository {
 
   async updateSettings(
     installationId: string,
-    settings: { livechatGroupId?: number; humanAgentEnabled?: boolean },
+    settings: { humanAgentEnabled?: boolean },
   ): Promise<void> {
     await this.rows.update({ id: installationId }, settings);
   }

@@ -24,6 +24,8 @@ interface AccountView {
   pageName: string | null;
   status: 'active' | 'needs_reconnect' | 'disconnected';
   statusReason: string | null;
+  livechatGroupId: number;
+  livechatGroupProblem: string | null;
   lastRelayedAt: string | null;
   connectedAt: string;
   health: AccountHealthView;
@@ -39,11 +41,15 @@ interface AccountHealthView {
   repairedAt: string | null;
 }
 
+interface LiveChatGroup {
+  id: number;
+  name: string;
+}
+
 interface SettingsView {
   organizationId: string;
   licenseId: number | null;
   status: 'active' | 'needs_reauth' | 'uninstalled';
-  livechatGroupId: number;
   humanAgentEnabled: boolean;
   purgeDelaySeconds: number;
 }
@@ -380,6 +386,74 @@ function avatar(account: AccountView): HTMLElement {
   return img;
 }
 
+/** The license's groups, read from LiveChat with the accounts; null when LiveChat did not answer. */
+let licenseGroups: LiveChatGroup[] | null = null;
+let groupsError = '';
+
+function groupLabel(id: number): string {
+  const group = licenseGroups?.find((g) => g.id === id);
+  return group ? group.name : `Group ${id}`;
+}
+
+/** Each account's LiveChat group, picked by name; LiveChat checks it when saved. */
+function groupPicker(account: AccountView, title: string): HTMLElement {
+  const id = `group-${account.id}`;
+  const box = el('div', { className: 'account-group' });
+  const label = el('label', { htmlFor: id, textContent: 'LiveChat group' });
+  const select = el('select', { id });
+  select.dataset.action = 'group';
+  const known = licenseGroups ?? [];
+  for (const group of known) {
+    select.append(el('option', { value: String(group.id), textContent: group.name }));
+  }
+  if (!known.some((g) => g.id === account.livechatGroupId)) {
+    select.append(
+      el('option', {
+        value: String(account.livechatGroupId),
+        textContent: licenseGroups
+          ? `Group ${account.livechatGroupId} (not found in LiveChat)`
+          : groupLabel(account.livechatGroupId),
+      }),
+    );
+  }
+  select.value = String(account.livechatGroupId);
+  select.disabled = licenseGroups === null;
+  const save = el('button', { type: 'button', className: 'button button-secondary' });
+  save.textContent = 'Save group';
+  save.dataset.action = 'save-group';
+  save.setAttribute('aria-label', `Save the LiveChat group of ${title}`);
+  save.disabled = licenseGroups === null;
+  const status = el('span', { className: 'field-status', textContent: groupsError });
+  status.setAttribute('role', 'status');
+  status.setAttribute('aria-live', 'polite');
+  save.addEventListener('click', () => {
+    save.disabled = true;
+    void (async () => {
+      try {
+        const { account: saved } = await api<{ account: AccountView }>(
+          'PATCH',
+          `/api/instagram/accounts/${encodeURIComponent(account.id)}`,
+          { livechatGroupId: Number(select.value) },
+        );
+        account.livechatGroupId = saved.livechatGroupId;
+        account.livechatGroupProblem = saved.livechatGroupProblem;
+        box.parentElement?.querySelector('[data-problem="group"]')?.remove();
+        status.textContent = `Saved: new chats of ${title} go to ${groupLabel(saved.livechatGroupId)}.`;
+        status.className = 'field-status status-info';
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 401)) {
+          status.textContent = error instanceof Error ? error.message : 'Not saved.';
+          status.className = 'field-status status-error';
+        }
+      } finally {
+        save.disabled = false;
+      }
+    })();
+  });
+  box.append(label, select, save, status);
+  return box;
+}
+
 function renderAccounts(accounts: AccountView[]): void {
   const list = byId<HTMLUListElement>('accounts');
   if (!list) {
@@ -421,6 +495,15 @@ function accountItem(account: AccountView): HTMLLIElement {
     el('p', { className: 'muted', textContent: formatTime(account.lastRelayedAt) }),
   );
   details.append(healthBlock(account));
+  if (account.livechatGroupProblem) {
+    const problem = el('p', {
+      className: 'account-reason',
+      textContent: account.livechatGroupProblem,
+    });
+    problem.dataset.problem = 'group';
+    details.append(problem);
+  }
+  details.append(groupPicker(account, title));
   const actions = el('div', { className: 'account-actions' });
   if (account.status === 'needs_reconnect') {
     const reconnect = el('button', {
@@ -533,7 +616,20 @@ function askToDisconnect(
 }
 
 async function loadAccounts(): Promise<void> {
-  const { accounts } = await api<{ accounts: AccountView[] }>('GET', '/api/instagram/accounts');
+  const [{ accounts }, groups] = await Promise.all([
+    api<{ accounts: AccountView[] }>('GET', '/api/instagram/accounts'),
+    // The accounts show without the groups: LiveChat may be slow or refuse to list them.
+    api<{ groups: LiveChatGroup[] }>('GET', '/api/livechat/groups').catch(
+      (error: unknown) => error,
+    ),
+  ]);
+  if (groups instanceof Error) {
+    licenseGroups = null;
+    groupsError = `The LiveChat groups could not be read: ${groups.message}`;
+  } else {
+    licenseGroups = (groups as { groups: LiveChatGroup[] }).groups;
+    groupsError = '';
+  }
   renderAccounts(accounts);
 }
 
@@ -697,11 +793,7 @@ function showChooser(handle: string, choices: PageChoice[]): void {
 
 async function loadSettings(): Promise<void> {
   const settings = await api<SettingsView>('GET', '/api/settings');
-  const group = byId<HTMLInputElement>('group-id');
   const humanAgent = byId<HTMLInputElement>('human-agent');
-  if (group) {
-    group.value = String(settings.livechatGroupId);
-  }
   if (humanAgent) {
     humanAgent.checked = settings.humanAgentEnabled;
   }
@@ -710,31 +802,18 @@ async function loadSettings(): Promise<void> {
 
 async function saveSettings(event: SubmitEvent): Promise<void> {
   event.preventDefault();
-  const group = byId<HTMLInputElement>('group-id');
   const humanAgent = byId<HTMLInputElement>('human-agent');
   const status = byId('settings-status');
-  const value = group?.value.trim() ?? '';
-  if (!/^\d{1,10}$/.test(value)) {
-    if (status) {
-      status.textContent = 'The group id is a whole number, 0 or more.';
-      status.className = 'field-status status-error';
-    }
-    group?.setAttribute('aria-invalid', 'true');
-    group?.focus();
-    return;
-  }
-  group?.removeAttribute('aria-invalid');
   const save = byId<HTMLButtonElement>('save-settings');
   if (save) {
     save.disabled = true;
   }
   try {
     const saved = await api<SettingsView>('PUT', '/api/settings', {
-      livechatGroupId: Number(value),
       humanAgentEnabled: humanAgent?.checked ?? false,
     });
-    if (group) {
-      group.value = String(saved.livechatGroupId);
+    if (humanAgent) {
+      humanAgent.checked = saved.humanAgentEnabled;
     }
     if (status) {
       status.textContent = 'Saved.';
