@@ -34,6 +34,7 @@ describe('retention sweeps and token health (repeatable jobs of the cleanup work
     ]);
     const health = await producer().queue(QueueName.TOKEN_HEALTH).getRepeatableJobs();
     expect(health.map((j) => j.id).sort()).toEqual([
+      'health.instagram-refresh',
       'health.livechat-refresh',
       'health.page-tokens',
     ]);

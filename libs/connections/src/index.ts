@@ -20,6 +20,8 @@ export {
   FACEBOOK_LOGIN_SCOPES,
   REQUIRED_FACEBOOK_SCOPES,
   PAGE_SUBSCRIBED_FIELDS,
+  INSTAGRAM_LOGIN_SCOPES,
+  INSTAGRAM_SUBSCRIBED_FIELDS,
 } from './instagram-connect.constants';
 export {
   instagramAccessProblemOf,

@@ -37,3 +37,18 @@ export const PAGE_SUBSCRIBED_FIELDS: readonly string[] = [
   'messaging_seen',
   'messaging_referral',
 ];
+
+/** Instagram Login permissions (meta-instagram-api.md §5.2). */
+export const INSTAGRAM_LOGIN_SCOPES: readonly string[] = [
+  'instagram_business_basic',
+  'instagram_business_manage_messages',
+];
+
+/** Instagram Login webhook fields (`POST /{ig-user-id}/subscribed_apps`), fields-table spelling. */
+export const INSTAGRAM_SUBSCRIBED_FIELDS: readonly string[] = [
+  'messages',
+  'message_reactions',
+  'messaging_seen',
+  'messaging_postbacks',
+  'messaging_referral',
+];

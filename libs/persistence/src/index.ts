@@ -8,7 +8,7 @@ export { TOKEN_CIPHER } from './crypto/token-cipher.provider';
 export { InstallationEntity } from './entities/installation.entity';
 export type { InstallationStatus } from './entities/installation.entity';
 export { InstagramAccountEntity } from './entities/instagram-account.entity';
-export type { InstagramAccountStatus } from './entities/instagram-account.entity';
+export type { InstagramAccountStatus, LoginPath } from './entities/instagram-account.entity';
 export { ConversationEntity } from './entities/conversation.entity';
 export { MessageLinkEntity } from './entities/message-link.entity';
 export type { MessageDirection, MessageLinkState } from './entities/message-link.entity';
@@ -22,8 +22,12 @@ export type { InstallationGrant, InstallationTokens } from './repositories/insta
 export {
   InstagramAccountRepository,
   InstagramAccountTakenError,
+  connectionConflict,
 } from './repositories/instagram-account.repository';
-export type { InstagramAccountConnection } from './repositories/instagram-account.repository';
+export type {
+  InstagramAccountConnection,
+  ExistingConnection,
+} from './repositories/instagram-account.repository';
 export { ConversationRepository } from './repositories/conversation.repository';
 export type { ConversationUpdate } from './repositories/conversation.repository';
 export { MessageLinkRepository } from './repositories/message-link.repository';

@@ -81,7 +81,7 @@ export interface RetentionSweepJob {
 }
 
 export interface TokenHealthJob {
-  check: 'livechat-refresh' | 'page-tokens';
+  check: 'livechat-refresh' | 'page-tokens' | 'instagram-refresh';
 }
 
 export interface JobPayloads {

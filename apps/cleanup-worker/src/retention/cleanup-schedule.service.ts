@@ -24,6 +24,9 @@ export const RETENTION_SCHEDULE: ReadonlyArray<Schedule<RetentionSweepJob>> = [
 export const TOKEN_HEALTH_SCHEDULE: ReadonlyArray<Schedule<TokenHealthJob>> = [
   { jobId: 'health.livechat-refresh', every: 10 * MINUTE_MS, data: { check: 'livechat-refresh' } },
   { jobId: 'health.page-tokens', every: DAY_MS, data: { check: 'page-tokens' } },
+  // Instagram Login tokens live 60 days and are refreshed 20 days ahead: a few runs a day leave
+  // weeks of retries before one could expire.
+  { jobId: 'health.instagram-refresh', every: 6 * HOUR_MS, data: { check: 'instagram-refresh' } },
 ];
 
 /**

@@ -18,6 +18,12 @@ export const PAGE_SCOPE_MISSING_REASON =
 export const PAGE_DATA_ACCESS_EXPIRED_REASON =
   "Facebook's data access for this connection expired. Connect Instagram again.";
 
+/** Instagram Login tokens (60 days) are refreshed when fewer than this many remain. */
+export const INSTAGRAM_REFRESH_AHEAD_MS = 20 * 86_400_000;
+
+export const INSTAGRAM_TOKEN_EXPIRED_REASON =
+  'The Instagram login that connected this account expired and could not be renewed. Connect it again (Instagram professional account); messages received meanwhile are delivered after that.';
+
 export type HealthResult = Record<string, number>;
 
 /**
@@ -39,7 +45,75 @@ export class TokenHealthService {
   ) {}
 
   async check(kind: TokenHealthJob['check']): Promise<HealthResult> {
+    if (kind === 'instagram-refresh') {
+      return this.refreshInstagramTokens();
+    }
     return kind === 'livechat-refresh' ? this.refreshLiveChat() : this.checkPageTokens();
+  }
+
+  /**
+   * Instagram Login tokens expire after 60 days and can be renewed only while still valid (and
+   * at least 24 h old): each one within INSTAGRAM_REFRESH_AHEAD_MS of its expiry is refreshed.
+   * One already expired, or refused as invalid, marks the account `needs_reconnect` ("needs you"
+   * on the settings page). Outages and rate limits leave it for the next run, weeks ahead of expiry.
+   */
+  async refreshInstagramTokens(): Promise<HealthResult> {
+    const result: HealthResult = { refreshed: 0, 'needs-reconnect': 0, failed: 0 };
+    const due = await this.accounts.listTokensExpiringBefore(
+      new Date(Date.now() + INSTAGRAM_REFRESH_AHEAD_MS),
+      BATCH,
+    );
+    for (const account of due) {
+      const token = this.accounts.pageTokenOf(account);
+      const expired = (account.tokenExpiresAt?.getTime() ?? 0) <= Date.now();
+      let refused = expired || !token;
+      if (!refused && token) {
+        try {
+          const fresh = await this.graph.refreshInstagramToken(token);
+          const expiresAt = fresh.expiresIn ? new Date(Date.now() + fresh.expiresIn * 1000) : null;
+          if (await this.accounts.replaceToken(account, fresh.accessToken, expiresAt)) {
+            result.refreshed += 1;
+            this.logger.log({
+              msg: 'instagram login token refreshed',
+              installationId: account.installationId,
+              accountId: account.id,
+            });
+          }
+          continue;
+        } catch (error) {
+          refused = isMetaGraphError(error) && error.kind === 'auth';
+          if (!refused) {
+            result.failed += 1;
+            this.logger.warn({
+              msg: 'instagram login token refresh failed; retried next run',
+              accountId: account.id,
+              kind: kindOf(error),
+              reason: messageOf(error),
+            });
+            if (isMetaGraphError(error) && error.kind === 'rate-limited') {
+              return result;
+            }
+            continue;
+          }
+        }
+      }
+      if (
+        account.status === 'active' &&
+        (await this.lifecycle.markNeedsReconnect(
+          account.installationId,
+          account.id,
+          INSTAGRAM_TOKEN_EXPIRED_REASON,
+        ))
+      ) {
+        result['needs-reconnect'] += 1;
+        this.logger.warn({
+          msg: 'instagram account needs reconnecting: its token expired',
+          installationId: account.installationId,
+          accountId: account.id,
+        });
+      }
+    }
+    return result;
   }
 
   async refreshLiveChat(): Promise<HealthResult> {
@@ -73,6 +147,9 @@ export class TokenHealthService {
       const page = await this.lifecycle.listActiveAccountsWithToken(afterId, BATCH);
       for (const account of page) {
         afterId = account.id;
+        if (account.loginPath === 'instagram') {
+          continue; // not a Facebook token: debug_token does not apply; refreshInstagramTokens does
+        }
         const token = await this.accounts.getPageToken(account.installationId, account.id);
         if (!token) {
           continue;

@@ -10,6 +10,7 @@ import {
   UseGuards,
   ValidationPipe,
 } from '@nestjs/common';
+import { MetaGraphClient } from '@app/meta-graph';
 import { InstallationEntity, InstallationRepository } from '@app/persistence';
 import { GatewayEnv } from '../config/gateway.env';
 import { Admin, AdminAuthGuard, AdminContext } from './admin-auth.guard';
@@ -30,6 +31,7 @@ export class SettingsApiController {
     private readonly installations: InstallationRepository,
     private readonly accounts: InstagramAccountsService,
     private readonly env: GatewayEnv,
+    private readonly graph: MetaGraphClient,
   ) {}
 
   @Get('settings')
@@ -81,6 +83,7 @@ export class SettingsApiController {
       livechatGroupId: installation.livechatGroupId,
       humanAgentEnabled: installation.humanAgentEnabled,
       purgeDelaySeconds: this.env.PURGE_DELAY_SECONDS,
+      instagramLoginAvailable: this.graph.instagramLoginAvailable(),
     };
   }
 }

@@ -1,5 +1,5 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { InstagramAccountStatus, InstallationStatus } from '@app/persistence';
+import { InstagramAccountStatus, InstallationStatus, LoginPath } from '@app/persistence';
 
 /** `PUT /api/settings`: either or both. */
 export class UpdateSettingsDto {
@@ -62,6 +62,8 @@ export interface SettingsView {
   humanAgentEnabled: boolean;
   /** Disconnected accounts' data is deleted this long after the disconnect. */
   purgeDelaySeconds: number;
+  /** Connecting with Instagram Login is configured (META_INSTAGRAM_APP_ID/SECRET). */
+  instagramLoginAvailable: boolean;
 }
 
 export interface AccountView {
@@ -72,6 +74,10 @@ export interface AccountView {
   avatarUrl: string | null;
   pageId: string;
   pageName: string | null;
+  /** `facebook`: through its Facebook Page; `instagram`: Instagram Login (no Page). */
+  loginPath: LoginPath;
+  /** ISO time its token expires (Instagram Login), or null. */
+  tokenExpiresAt: string | null;
   status: InstagramAccountStatus;
   statusReason: string | null;
   /** ISO time of the last message relayed in either direction, or null. */

@@ -52,15 +52,18 @@ export class CustomerProfileProcessor implements OnApplicationBootstrap {
     ) {
       return 'skipped';
     }
-    const pageToken = await this.accounts.getPageToken(
+    const account = await this.accounts.findForInstallation(
       data.installationId,
       conversation.instagramAccountId,
     );
+    const pageToken = account ? this.accounts.pageTokenOf(account) : null;
     let name = conversation.igsid;
     const sessionFields: Record<string, string> = { instagram_id: conversation.igsid };
     if (pageToken) {
       try {
-        const profile = await this.graph.getUserProfile(pageToken, conversation.igsid);
+        const profile = await this.graph
+          .forLogin(account?.loginPath ?? 'facebook')
+          .getUserProfile(pageToken, conversation.igsid);
         name = profile.name || (profile.username ? `@${profile.username}` : conversation.igsid);
         if (profile.username) {
           sessionFields.instagram_username = `@${profile.username}`;

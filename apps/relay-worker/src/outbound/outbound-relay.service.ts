@@ -85,6 +85,9 @@ function mayBeAgentReply(event: ChatEvent): boolean {
  * the Instagram message ids (echoes and deletes use them) and tells the agent in the chat when
  * a reply cannot be delivered.
  */
+/** How often a reply held for a reconnect looks again. */
+const HELD_REPLY_RETRY_MS = 5_000;
+
 @Injectable()
 export class OutboundRelayService {
   private readonly logger = new Logger(OutboundRelayService.name);
@@ -255,6 +258,12 @@ export class OutboundRelayService {
       );
       return 'refused';
     }
+    if (account.status === 'needs_reconnect' && account.loginPath === 'instagram') {
+      // Its Instagram Login token expired: the reply waits for the admin to reconnect (a new
+      // token in the row), then goes out, unless the messaging window closed meanwhile.
+      this.pageTokens.delete(account.id);
+      throw new DeferJobError(HELD_REPLY_RETRY_MS, 'the Instagram account needs reconnecting');
+    }
     const window = decideWindow(
       conversation.lastInboundAt,
       installation.humanAgentEnabled,
@@ -304,15 +313,17 @@ export class OutboundRelayService {
           window.messagingType === 'MESSAGE_TAG'
             ? { messagingType: 'MESSAGE_TAG' as const, tag: window.tag }
             : { messagingType: 'RESPONSE' as const };
+        // Each account's own host: graph.facebook.com (Page token) or graph.instagram.com.
+        const graph = this.graph.forLogin(account.loginPath);
         const result =
           part.kind === 'text'
-            ? await this.graph.sendText(pageToken, {
+            ? await graph.sendText(pageToken, {
                 recipientId: conversation.igsid,
                 text: part.text,
                 ...tagging,
                 ...(part.quickReplies ? { quickReplies: part.quickReplies } : {}),
               })
-            : await this.graph.sendAttachment(pageToken, {
+            : await graph.sendAttachment(pageToken, {
                 recipientId: conversation.igsid,
                 type: part.type,
                 url: part.url,
@@ -482,7 +493,7 @@ export class OutboundRelayService {
       return 'ignored';
     }
     try {
-      await this.graph.sendSenderAction(pageToken, {
+      await this.graph.forLogin(target.account.loginPath).sendSenderAction(pageToken, {
         recipientId: target.conversation.igsid,
         action: 'mark_seen',
       });

@@ -1,0 +1,183 @@
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { InstagramAccountEntity, InstagramAccountRepository } from '@app/persistence';
+import { QueueName } from '@app/queues';
+import { INestApplicationContext } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { runJob } from '../cleanup/cleanup-helpers';
+import {
+  call,
+  completeConnect,
+  connectAccount,
+  connectThroughInstagramDialog,
+  connectWithInstagramLogin,
+  facebookBusiness,
+  handleIn,
+  installedOrganization,
+} from '../settings/settings-flows';
+import { waitFor } from '../support/wait-for';
+import { World } from '../support/world';
+
+const DAY = 86_400_000;
+
+describe('Instagram Login: connect, relay both ways, token refresh, duplicates (gateway, workers, emulators)', () => {
+  let world: World;
+  let cleanup: INestApplicationContext;
+  let dataSource: DataSource;
+  let n = 0;
+
+  beforeAll(async () => {
+    world = await World.start({ instagramLogin: true });
+    await world.usePublicGatewayUrl();
+    cleanup = await world.startCleanupWorker();
+    dataSource = world.gateway.app.get(getDataSourceToken());
+    world.livechat.registerWebhook({
+      url: `${world.gateway.url}/webhooks/livechat`,
+      action: 'incoming_event',
+      secretKey: world.vars.LIVECHAT_WEBHOOK_SECRET,
+    });
+  });
+
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  const accounts = () => world.gateway.app.get(InstagramAccountRepository);
+
+  async function row(instagramAccountId: string): Promise<InstagramAccountEntity> {
+    const found = await accounts().findByInstagramId(instagramAccountId);
+    expect(found).not.toBeNull();
+    return found!;
+  }
+
+  /** A customer writes to the account; returns their LiveChat chat id once the chat exists. */
+  async function customerWrites(igAccountId: string): Promise<{ igsid: string; chatId: string }> {
+    const igsid = `igl-user-${(n += 1)}`;
+    world.meta.state.addCustomer({ igAccountId, igsid });
+    const sent = await world.meta.customerSends({ igAccountId, igsid, text: `${igsid}: hello` });
+    expect(sent.delivery.status).toBe(200);
+    const chatId = await waitFor('the chat', async () => {
+      const rows = await dataSource.query<Array<{ chat_id: string | null }>>(
+        'SELECT chat_id FROM conversations WHERE igsid = $1',
+        [igsid],
+      );
+      return rows[0]?.chat_id ?? undefined;
+    });
+    await waitFor('the message in the chat', () =>
+      world.livechat.state.events(chatId).some((e) => e.text === `${igsid}: hello`),
+    );
+    return { igsid, chatId };
+  }
+
+  const sentTo = (igAccountId: string, igsid: string) =>
+    world.meta.state.sentTo(igAccountId, igsid).filter((m) => m.kind !== 'sender_action');
+
+  async function agentReplies(
+    igAccountId: string,
+    igsid: string,
+    chatId: string,
+    text: string,
+  ): Promise<ReturnType<typeof sentTo>[number]> {
+    await world.livechat.agentSendsMessage(chatId, { text });
+    return waitFor(`the reply "${text}" on Instagram`, () =>
+      sentTo(igAccountId, igsid).find((m) => m.text === text),
+    );
+  }
+
+  it('connects through Instagram Login: dialog, callback handle, complete; own token, expiry and subscription', async () => {
+    const { token } = await installedOrganization(world);
+    const ig = world.meta.state.addInstagramAccount({ username: 'studio_login' });
+    const { dialogUrl, response, html } = await connectThroughInstagramDialog(world, token, ig.id);
+    const dialog = new URL(dialogUrl);
+    expect(`${dialog.origin}${dialog.pathname}`).toBe(
+      `${world.meta.instagramOauthUrl}/oauth/authorize`,
+    );
+    expect(dialog.searchParams.get('client_id')).toBe(world.meta.instagramAppId);
+    expect(dialog.searchParams.get('scope')).toBe(
+      'instagram_business_basic,instagram_business_manage_messages',
+    );
+    expect(dialog.searchParams.get('redirect_uri')).toBe(
+      `${world.gateway.url}/connect/instagram/callback`,
+    );
+    // The callback connects nothing by itself.
+    expect(response.status).toBe(200);
+    expect(await accounts().findByInstagramId(ig.id)).toBeNull();
+    expect(html).toContain('The Instagram login is done');
+
+    const done = await completeConnect(world, token, handleIn(html)!);
+    expect(done.status).toBe(200);
+    expect(done.body.account).toMatchObject({
+      instagramAccountId: ig.id,
+      username: 'studio_login',
+      loginPath: 'instagram',
+      status: 'active',
+    });
+
+    const stored = await row(ig.id);
+    expect(stored.loginPath).toBe('instagram');
+    const [longLived] = world.meta.state.instagramTokensOf(ig.id);
+    expect(longLived.longLived).toBe(true);
+    expect(accounts().pageTokenOf(stored)).toBe(longLived.token);
+    expect(stored.pageTokenEnc).not.toContain(longLived.token);
+    expect(stored.tokenExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 59 * DAY);
+    expect(world.meta.state.igSubscriptions.get(ig.id)).toEqual(
+      expect.arrayContaining(['messages', 'message_reactions', 'messaging_seen']),
+    );
+    expect(world.meta.callsTo('POST', '/:id/subscribed_apps', 'graph.instagram.com')).toHaveLength(
+      1,
+    );
+    expect(world.meta.callsTo('POST', '/oauth/access_token', 'api.instagram.com')).toHaveLength(1);
+  });
+
+  it('a DM to an Instagram Login account becomes a chat; the reply leaves through graph.instagram.com with its token; echoes do not come back', async () => {
+    const { token } = await installedOrganization(world);
+    const ig = world.meta.state.addInstagramAccount();
+    expect((await connectWithInstagramLogin(world, token, ig.id)).status).toBe(200);
+    const { igsid, chatId } = await customerWrites(ig.id);
+    // Only Instagram Login holds this account's subscription: Meta signed with the Instagram app secret.
+    expect(world.meta.state.isSubscribedOnlyThroughInstagramLogin(ig.id)).toBe(true);
+
+    const sent = await agentReplies(ig.id, igsid, chatId, 'Hello from the agent');
+    expect(sent.via).toBe('graph.instagram.com');
+    expect(sent.token).toBe(accounts().pageTokenOf(await row(ig.id)));
+    expect(world.meta.callsTo('POST', '/me/messages', 'graph.facebook.com')).toHaveLength(0);
+
+    // The echo (Instagram app id) is ours: a later message shows it was handled, not shown.
+    await world.meta.idle();
+    await world.meta.customerSends({ igAccountId: ig.id, igsid, text: `${igsid}: thanks` });
+    await waitFor('the later message', () =>
+      world.livechat.state.events(chatId).some((e) => e.text === `${igsid}: thanks`),
+    );
+    const texts = world.livechat.state.events(chatId).map((e) => e.text);
+    expect(texts.filter((t) => t === 'Hello from the agent')).toHaveLength(1);
+  });
+
+  it('two accounts of one installation, one per path: DMs land as chats, replies leave through the right host and token', async () => {
+    const { token } = await installedOrganization(world);
+    const fb = facebookBusiness(world);
+    expect((await connectAccount(world, token, fb.user.id)).status).toBe(200);
+    const ig = world.meta.state.addInstagramAccount();
+    expect((await connectWithInstagramLogin(world, token, ig.id)).status).toBe(200);
+
+    const throughPage = await customerWrites(fb.igAccount.id);
+    const throughLogin = await customerWrites(ig.id);
+    expect(throughPage.chatId).not.toBe(throughLogin.chatId);
+
+    const pageReply = await agentReplies(
+      fb.igAccount.id,
+      throughPage.igsid,
+      throughPage.chatId,
+      'via the Page',
+    );
+    const loginReply = await agentReplies(
+      ig.id,
+      throughLogin.igsid,
+      throughLogin.chatId,
+      'via Instagram Login',
+    );
+    expect(pageReply).toMatchObject({ via: 'graph.facebook.com', pageId: fb.page.id });
+    expect(pageReply.token).toBe(accounts().pageTokenOf(await row(fb.igAccount.id)));
+    expect(loginReply).toMatchObject({ via: 'graph.instagram.com' });
+    expect(loginReply.token).toBe(accounts().pageTokenOf(await row(ig.id)));
+    expect(loginReply.token).not.toBe(pageReply.token);
+  });
+});
