@@ -180,4 +180,130 @@ describe('Instagram Login: connect, relay both ways, token refresh, duplicates (
     expect(loginReply.token).toBe(accounts().pageTokenOf(await row(ig.id)));
     expect(loginReply.token).not.toBe(pageReply.token);
   });
+
+  it('refreshes the token well before its 60 days (cleanup worker); the next reply uses the new one', async () => {
+    const { token } = await installedOrganization(world);
+    const ig = world.meta.state.addInstagramAccount();
+    expect((await connectWithInstagramLogin(world, token, ig.id)).status).toBe(200);
+    const before = await row(ig.id);
+    const oldToken = accounts().pageTokenOf(before)!;
+
+    // A token far from expiry is left alone.
+    await runJob(cleanup, QueueName.TOKEN_HEALTH, { check: 'instagram-refresh' });
+    expect(accounts().pageTokenOf(await row(ig.id))).toBe(oldToken);
+
+    // 45 days on: 15 days left (on Meta's side, and in our row).
+    world.meta.state.setTokenTimes(oldToken, {
+      issuedAt: Date.now() - 45 * DAY,
+      expiresAt: Date.now() + 15 * DAY,
+    });
+    await dataSource.query('UPDATE instagram_accounts SET token_expires_at = $1 WHERE id = $2', [
+      new Date(Date.now() + 15 * DAY),
+      before.id,
+    ]);
+    await runJob(cleanup, QueueName.TOKEN_HEALTH, { check: 'instagram-refresh' });
+
+    const after = await row(ig.id);
+    const newToken = accounts().pageTokenOf(after)!;
+    expect(newToken).not.toBe(oldToken);
+    expect(world.meta.state.instagramTokensOf(ig.id)[0].token).toBe(newToken);
+    expect(after.tokenExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 59 * DAY);
+    expect(after.status).toBe('active');
+    const refreshCall = world.meta.lastCallTo(
+      'GET',
+      '/refresh_access_token',
+      'graph.instagram.com',
+    );
+    expect(refreshCall?.query).toMatchObject({ grant_type: 'ig_refresh_token' });
+
+    const { igsid, chatId } = await customerWrites(ig.id);
+    const sent = await agentReplies(ig.id, igsid, chatId, 'after the refresh');
+    expect(sent.token).toBe(newToken);
+  });
+
+  it('an expired token shows "needs you"; messages wait and flow after reconnecting', async () => {
+    const { token } = await installedOrganization(world);
+    const ig = world.meta.state.addInstagramAccount();
+    expect((await connectWithInstagramLogin(world, token, ig.id)).status).toBe(200);
+    const { igsid, chatId } = await customerWrites(ig.id);
+    const stale = await row(ig.id);
+    const oldToken = accounts().pageTokenOf(stale)!;
+
+    // The token ran out (nothing refreshed it in time): Meta refuses it, the job cannot renew it.
+    world.meta.state.expireToken(oldToken);
+    await dataSource.query('UPDATE instagram_accounts SET token_expires_at = $1 WHERE id = $2', [
+      new Date(Date.now() - 60_000),
+      stale.id,
+    ]);
+    await runJob(cleanup, QueueName.TOKEN_HEALTH, { check: 'instagram-refresh' });
+    const listed = await call(world, '/api/instagram/accounts', { token });
+    const { accounts: views } = (await listed.json()) as {
+      accounts: Array<{ instagramAccountId: string; status: string; statusReason: string }>;
+    };
+    const view = views.find((a) => a.instagramAccountId === ig.id);
+    expect(view).toMatchObject({ status: 'needs_reconnect' });
+    expect(view!.statusReason).toContain('Connect it again');
+
+    // Meanwhile: the customer's DM still reaches the chat; the agent's reply waits.
+    await world.meta.customerSends({ igAccountId: ig.id, igsid, text: `${igsid}: still there?` });
+    await waitFor('the DM while the account needs you', () =>
+      world.livechat.state.events(chatId).some((e) => e.text === `${igsid}: still there?`),
+    );
+    await world.livechat.agentSendsMessage(chatId, { text: 'held until reconnected' });
+
+    const again = await connectWithInstagramLogin(world, token, ig.id);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ reconnected: true, account: { status: 'active' } });
+    const fresh = accounts().pageTokenOf(await row(ig.id))!;
+    expect(fresh).not.toBe(oldToken);
+
+    const sent = await waitFor('the held reply', () =>
+      sentTo(ig.id, igsid).find((m) => m.text === 'held until reconnected'),
+    );
+    expect(sent.token).toBe(fresh);
+    expect(sentTo(ig.id, igsid).filter((m) => m.text === 'held until reconnected')).toHaveLength(1);
+    // Never tried with the dead token.
+    expect(
+      world.meta
+        .callsTo('POST', '/me/messages', 'graph.instagram.com')
+        .filter((c) => c.query.access_token === oldToken && c.status !== 200),
+    ).toHaveLength(0);
+  });
+
+  it('the same Instagram account through the other path, or into another organization, is refused naming where it is connected', async () => {
+    const first = await installedOrganization(world);
+    // Connected through its Facebook Page, then offered through Instagram Login.
+    const viaPage = facebookBusiness(world);
+    expect((await connectAccount(world, first.token, viaPage.user.id)).status).toBe(200);
+    const twice = await connectWithInstagramLogin(world, first.token, viaPage.igAccount.id);
+    expect(twice.status).toBe(409);
+    expect(twice.body.message).toContain(
+      'already connected to this LiveChat organization through a Facebook Page',
+    );
+    expect((await row(viaPage.igAccount.id)).loginPath).toBe('facebook');
+    expect(world.meta.state.igSubscriptions.has(viaPage.igAccount.id)).toBe(false);
+
+    // Connected with Instagram Login, then offered through its Facebook Page.
+    const viaLogin = facebookBusiness(world);
+    expect(
+      (await connectWithInstagramLogin(world, first.token, viaLogin.igAccount.id)).status,
+    ).toBe(200);
+    const other = await connectAccount(world, first.token, viaLogin.user.id);
+    expect(other.status).toBe(409);
+    expect(other.body.message).toContain(
+      'already connected to this LiveChat organization as an Instagram professional account',
+    );
+    expect((await row(viaLogin.igAccount.id)).loginPath).toBe('instagram');
+
+    // Another organization, either path.
+    const second = await installedOrganization(world);
+    const elsewhere = await connectWithInstagramLogin(world, second.token, viaLogin.igAccount.id);
+    expect(elsewhere.status).toBe(409);
+    expect(elsewhere.body.message).toContain('already connected to another LiveChat organization');
+    const elsewhereByPage = await connectAccount(world, second.token, viaPage.user.id);
+    expect(elsewhereByPage.status).toBe(409);
+    expect(elsewhereByPage.body.message).toContain('another LiveChat organization');
+    expect((await row(viaLogin.igAccount.id)).installationId).toBe(first.installationId);
+    expect((await row(viaPage.igAccount.id)).installationId).toBe(first.installationId);
+  });
 });
