@@ -306,4 +306,71 @@ describe('Instagram Login: connect, relay both ways, token refresh, duplicates (
     expect((await row(viaLogin.igAccount.id)).installationId).toBe(first.installationId);
     expect((await row(viaPage.igAccount.id)).installationId).toBe(first.installationId);
   });
+
+  it('every relay rule holds on this path: deletes, the window and HUMAN_AGENT, and disconnect unsubscribes on graph.instagram.com', async () => {
+    const { org, token } = await installedOrganization(world);
+    const ig = world.meta.state.addInstagramAccount();
+    expect((await connectWithInstagramLogin(world, token, ig.id)).status).toBe(200);
+    const { igsid, chatId } = await customerWrites(ig.id);
+
+    // A DM deleted on Instagram is deleted in LiveChat.
+    const doomed = await world.meta.customerSends({ igAccountId: ig.id, igsid, text: 'oops' });
+    const withKey = () =>
+      world.livechat.state
+        .chats(org.organizationId)
+        .flatMap((chat) => world.livechat.state.events(chat.id, { includeDeleted: true }))
+        .filter((e) => e.customId === `ig:m:${doomed.mid}`);
+    await waitFor('the DM in LiveChat', () => withKey().length === 1);
+    await world.meta.customerDeletes({ igAccountId: ig.id, igsid, mid: doomed.mid! });
+    await waitFor('the DM deleted in LiveChat', () => withKey()[0]?.deleted === true);
+
+    // Three days after the customer's last message: refused without HUMAN_AGENT, the agent is told.
+    const threeDaysAgo = new Date(Date.now() - 3 * DAY);
+    await dataSource.query('UPDATE conversations SET last_inbound_at = $1 WHERE igsid = $2', [
+      threeDaysAgo,
+      igsid,
+    ]);
+    world.meta.state.setLastCustomerMessageAt(ig.id, igsid, threeDaysAgo);
+    await world.livechat.agentSendsMessage(chatId, { text: 'too late?' });
+    await waitFor('the notice to the agent', () =>
+      world.livechat.state.events(chatId).some((e) => e.customId?.startsWith('igl-notice:')),
+    );
+    expect(sentTo(ig.id, igsid).some((m) => m.text === 'too late?')).toBe(false);
+
+    // With HUMAN_AGENT (the app feature and the installation's switch) it goes out, tagged.
+    world.meta.state.setHumanAgent(true);
+    const put = await call(world, '/api/settings', {
+      method: 'PUT',
+      token,
+      json: { humanAgentEnabled: true },
+    });
+    expect(put.status).toBe(200);
+    const tagged = await agentReplies(ig.id, igsid, chatId, 'a human answers');
+    expect(tagged).toMatchObject({
+      via: 'graph.instagram.com',
+      messagingType: 'MESSAGE_TAG',
+      tag: 'HUMAN_AGENT',
+    });
+    world.meta.state.setHumanAgent(false);
+
+    // Disconnect: the account's own subscription goes, on graph.instagram.com with its token;
+    // no Facebook permission revocation (there is no Facebook user on this path).
+    const account = await row(ig.id);
+    const accountToken = accounts().pageTokenOf(account);
+    const permissionsBefore = world.meta.callsTo('DELETE', '/:id/permissions').length;
+    const gone = await call(world, `/api/instagram/accounts/${account.id}`, {
+      method: 'DELETE',
+      token,
+    });
+    expect(gone.status).toBe(200);
+    const [unsubscribe] = await waitFor('the unsubscribe', () => {
+      const calls = world.meta
+        .callsTo('DELETE', '/:id/subscribed_apps', 'graph.instagram.com')
+        .filter((c) => c.path.includes(ig.id) && c.status === 200);
+      return calls.length > 0 ? calls : undefined;
+    });
+    expect(unsubscribe.query.access_token).toBe(accountToken);
+    expect(world.meta.state.igSubscriptions.has(ig.id)).toBe(false);
+    expect(world.meta.callsTo('DELETE', '/:id/permissions')).toHaveLength(permissionsBefore);
+  });
 });
