@@ -14,6 +14,7 @@ import {
   handleIn,
   installedOrganization,
 } from '../settings/settings-flows';
+import { hubSignature256 } from '../emulators/meta';
 import { waitFor } from '../support/wait-for';
 import { World } from '../support/world';
 
@@ -133,8 +134,22 @@ describe('Instagram Login: connect, relay both ways, token refresh, duplicates (
     const ig = world.meta.state.addInstagramAccount();
     expect((await connectWithInstagramLogin(world, token, ig.id)).status).toBe(200);
     const { igsid, chatId } = await customerWrites(ig.id);
-    // Only Instagram Login holds this account's subscription: Meta signed with the Instagram app secret.
+    // Only Instagram Login holds this account's subscription: Meta signed with the Instagram app
+    // secret, and the gateway took it.
     expect(world.meta.state.isSubscribedOnlyThroughInstagramLogin(ig.id)).toBe(true);
+    const delivery = world.meta.deliveries.find((d) =>
+      d.payload.entry.some((e) => String(e.id) === ig.id),
+    )!;
+    expect(delivery.headers['x-hub-signature-256']).toBe(
+      hubSignature256(delivery.rawBody, world.meta.instagramAppSecret),
+    );
+    expect(delivery.status).toBe(200);
+    // The customer's profile is read on graph.instagram.com with the account's own token.
+    const accountToken = accounts().pageTokenOf(await row(ig.id));
+    const profile = await waitFor('the profile lookup', () =>
+      world.meta.callsTo('GET', `/${igsid}`, 'graph.instagram.com').find((c) => c.status === 200),
+    );
+    expect(profile.query.access_token).toBe(accountToken);
 
     const sent = await agentReplies(ig.id, igsid, chatId, 'Hello from the agent');
     expect(sent.via).toBe('graph.instagram.com');
