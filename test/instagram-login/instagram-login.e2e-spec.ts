@@ -3,7 +3,7 @@ import { InstagramAccountEntity, InstagramAccountRepository } from '@app/persist
 import { QueueName } from '@app/queues';
 import { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { runJob } from '../cleanup/cleanup-helpers';
+import { appWebhookUrl, queueIdle, relaySees, runJob } from '../cleanup/cleanup-helpers';
 import {
   call,
   completeConnect,
@@ -387,5 +387,40 @@ describe('Instagram Login: connect, relay both ways, token refresh, duplicates (
     expect(unsubscribe.query.access_token).toBe(accountToken);
     expect(world.meta.state.igSubscriptions.has(ig.id)).toBe(false);
     expect(world.meta.callsTo('DELETE', '/:id/permissions')).toHaveLength(permissionsBefore);
+  });
+
+  it('uninstall stops relaying at once and unsubscribes the Instagram Login account on graph.instagram.com', async () => {
+    const { org, token } = await installedOrganization(world);
+    const ig = world.meta.state.addInstagramAccount();
+    expect((await connectWithInstagramLogin(world, token, ig.id)).status).toBe(200);
+    const { igsid, chatId } = await customerWrites(ig.id);
+    const accountToken = accounts().pageTokenOf(await row(ig.id));
+
+    world.livechat.state.setWebhooksEnabled(org.organizationId, false);
+    const delivery = await world.livechat.deliverAppWebhook(appWebhookUrl(world), {
+      event: 'application_uninstalled',
+      organizationId: org.organizationId,
+    });
+    expect(delivery.status).toBe(200);
+    const [unsubscribe] = await waitFor('the unsubscribe', () => {
+      const calls = world.meta
+        .callsTo('DELETE', '/:id/subscribed_apps', 'graph.instagram.com')
+        .filter((c) => c.path.includes(ig.id) && c.status === 200);
+      return calls.length > 0 ? calls : undefined;
+    });
+    expect(unsubscribe.query.access_token).toBe(accountToken);
+    expect(world.meta.state.igSubscriptions.has(ig.id)).toBe(false);
+
+    // Relaying stopped: a late DM (Meta would not send it any more; forced) reaches no chat.
+    const relay = world.workers[0];
+    await relaySees(relay, ig.id, (f) => !f || f.installation.status === 'uninstalled');
+    const before = world.livechat.state.events(chatId).length;
+    const late = await world.meta.customerSends(
+      { igAccountId: ig.id, igsid, text: 'after uninstall' },
+      { force: true },
+    );
+    expect(late.delivery.status).toBe(200);
+    await queueIdle(relay, QueueName.INSTAGRAM_INBOUND);
+    expect(world.livechat.state.events(chatId)).toHaveLength(before);
   });
 });
