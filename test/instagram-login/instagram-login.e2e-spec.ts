@@ -423,4 +423,24 @@ describe('Instagram Login: connect, relay both ways, token refresh, duplicates (
     await queueIdle(relay, QueueName.INSTAGRAM_INBOUND);
     expect(world.livechat.state.events(chatId)).toHaveLength(before);
   });
+
+  it('a cancelled Instagram dialog or an unticked permission connects nothing and says so in Instagram’s words', async () => {
+    const { token } = await installedOrganization(world);
+    const ig = world.meta.state.addInstagramAccount();
+    const cancelled = await connectThroughInstagramDialog(world, token, ig.id, {
+      decision: 'cancel',
+    });
+    expect(cancelled.response.status).toBe(200);
+    expect(cancelled.html).toContain('Instagram login cancelled');
+    expect(handleIn(cancelled.html)).toBeUndefined();
+
+    const partial = await connectThroughInstagramDialog(world, token, ig.id, {
+      grantScopes: ['instagram_business_basic'],
+    });
+    expect(partial.response.status).toBe(403);
+    expect(partial.html).toContain('instagram_business_manage_messages');
+    expect(partial.html).toContain('receive and answer Instagram Direct Messages');
+    expect(handleIn(partial.html)).toBeUndefined();
+    expect(await accounts().findByInstagramId(ig.id)).toBeNull();
+  });
 });

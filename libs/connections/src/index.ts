@@ -22,6 +22,7 @@ export {
   PAGE_SUBSCRIBED_FIELDS,
   INSTAGRAM_LOGIN_SCOPES,
   INSTAGRAM_SUBSCRIBED_FIELDS,
+  REQUIRED_INSTAGRAM_SCOPES,
 } from './instagram-connect.constants';
 export {
   instagramAccessProblemOf,

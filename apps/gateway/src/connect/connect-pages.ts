@@ -1,4 +1,8 @@
-import { MESSAGING_NOT_ALLOWED_REASON, REQUIRED_FACEBOOK_SCOPES } from '@app/connections';
+import {
+  MESSAGING_NOT_ALLOWED_REASON,
+  REQUIRED_FACEBOOK_SCOPES,
+  REQUIRED_INSTAGRAM_SCOPES,
+} from '@app/connections';
 import { html, SafeHtml } from '../pages/html.util';
 import { renderDocument, renderMessagePage } from '../pages/page-layout';
 import { CompleteOutcome, ConnectResult } from './instagram-connect.service';
@@ -34,6 +38,8 @@ function listOf(names: string[]): string {
 export function renderConnectResult(result: ConnectResult, settingsOrigin: string): RenderedPage {
   const { outcome } = result;
   const platform = result.login === 'instagram' ? 'Instagram' : 'Facebook';
+  const purposes =
+    result.login === 'instagram' ? REQUIRED_INSTAGRAM_SCOPES : REQUIRED_FACEBOOK_SCOPES;
   const popup = result.display === 'popup' ? '1' : '0';
   const message = (
     status: number,
@@ -124,14 +130,10 @@ export function renderConnectResult(result: ConnectResult, settingsOrigin: strin
         'The app needs every permission it asks for. These were not granted:',
         html`<ul class="missing-permissions">
           ${outcome.missing.map(
-            (p) =>
-              html`<li>
-                <code>${p}</code
-                >${REQUIRED_FACEBOOK_SCOPES[p] ? html` — to ${REQUIRED_FACEBOOK_SCOPES[p]}` : ''}
-              </li>`,
+            (p) => html`<li><code>${p}</code>${purposes[p] ? html` — to ${purposes[p]}` : ''}</li>`,
           )}
         </ul>`,
-        'Connect again and leave every permission switched on in the Facebook dialog.',
+        `Connect again and leave every permission switched on in the ${platform} dialog.`,
       ]);
     case 'no-pages':
       return message(422, 'No Facebook Page found', [
