@@ -343,7 +343,9 @@ export class SandboxServer {
     }));
 
     const revocations = {
-      subscription: meta.callsTo('DELETE', `/${business.page.id}/subscribed_apps`).length > 0,
+      subscription:
+        meta.callsTo('DELETE', `/${business.igAccount.id}/subscribed_apps`, 'graph.instagram.com')
+          .length > 0,
       permissions: meta.calls.some(
         (c) => c.method === 'DELETE' && c.route.endsWith('/permissions'),
       ),
@@ -353,7 +355,10 @@ export class SandboxServer {
       'SELECT count(*) AS n FROM installations',
     );
     return {
-      business: { username: business.igAccount.username, pageName: business.page.name },
+      business: {
+        username: business.igAccount.username,
+        connectedAs: 'Instagram professional account',
+      },
       customer: { name: business.customer.name, username: business.customer.username },
       instagram,
       livechat: { chatId, events: livechatEvents },

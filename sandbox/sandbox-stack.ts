@@ -18,7 +18,11 @@ import {
   OrganizationHandle,
   startLiveChatEmulator,
 } from '../test/emulators/livechat';
-import { MetaEmulator, SeededBusiness, startMetaEmulator } from '../test/emulators/meta';
+import {
+  MetaEmulator,
+  SeededInstagramLoginBusiness,
+  startMetaEmulator,
+} from '../test/emulators/meta';
 
 export const SANDBOX_ADMIN = { username: 'sandbox', password: 'sandbox-password' };
 
@@ -39,7 +43,8 @@ export interface SandboxStack {
   livechat: LiveChatEmulator;
   meta: MetaEmulator;
   org: OrganizationHandle;
-  business: SeededBusiness;
+  /** The demo account: an Instagram professional account connected with Instagram Login. */
+  business: SeededInstagramLoginBusiness;
   vars: Record<string, string>;
   /** Runs a SQL statement on the sandbox database (the simulation buttons use it). */
   sql<T = unknown>(query: string, params?: unknown[]): Promise<T[]>;
@@ -144,6 +149,7 @@ export async function startSandboxStack(options: SandboxOptions = {}): Promise<S
       META_OAUTH_URL: meta.url,
       // The emulator's media host, listed by name: plain http to loopback is allowed for it.
       MEDIA_HOST_ALLOWLIST: new URL(meta.url).hostname,
+      ...meta.instagramLoginEnv(),
       LIVECHAT_CLIENT_ID: livechat.clientId,
       LIVECHAT_CLIENT_SECRET: livechat.clientSecret,
       LIVECHAT_WEBHOOK_SECRET: 'sandbox-livechat-webhook-secret',
@@ -204,16 +210,20 @@ export async function startSandboxStack(options: SandboxOptions = {}): Promise<S
       throw new Error(`the install flow did not finish (${installed.status} at ${installed.url})`);
     }
 
-    // Connect Instagram through the real flow: connect → Facebook dialog (auto-continue) →
-    // callback (hands over a handle) → complete with the admin's token, as the settings page does.
-    const business = meta.state.seedBusiness({
+    // Connect Instagram through the real flow, as a small business without a Facebook Page does:
+    // connect → Instagram Login dialog (auto-continue) → callback (hands over a handle) →
+    // complete with the admin's token, as the settings page does.
+    const igAccount = meta.state.addInstagramAccount({ username: 'demo.shop', name: 'Demo Shop' });
+    const business = meta.state.seedInstagramLoginBusiness({
+      igAccountId: igAccount.id,
+      subscribe: false,
       customer: { igsid: 'demo-customer', name: 'Alex Customer', username: 'alex.customer' },
     });
-    meta.state.setLoginBehavior({ mode: 'auto-continue', userId: business.user.id });
+    meta.state.setInstagramLoginBehavior({ mode: 'auto-continue', igAccountId: igAccount.id });
     const start = await fetch(`${gatewayUrl}/api/instagram/connect`, {
       method: 'POST',
       headers: { authorization: `Bearer ${org.accessToken}`, 'content-type': 'application/json' },
-      body: '{}',
+      body: JSON.stringify({ login: 'instagram' }),
     });
     if (!start.ok) {
       throw new Error(`connect did not start (${start.status}): ${await start.text()}`);

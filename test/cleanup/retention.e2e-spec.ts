@@ -33,7 +33,11 @@ describe('retention sweeps and token health (repeatable jobs of the cleanup work
       'sweep.message-links',
     ]);
     const health = await producer().queue(QueueName.TOKEN_HEALTH).getRepeatableJobs();
-    expect(health.map((j) => j.id).sort()).toEqual(['health.livechat-refresh', 'health.watchdog']);
+    expect(health.map((j) => j.id).sort()).toEqual([
+      'health.instagram-refresh',
+      'health.livechat-refresh',
+      'health.watchdog',
+    ]);
     // A second worker registers the same schedule, not a second one.
     const second = await world.startCleanupWorker();
     expect(await producer().queue(QueueName.RETENTION_SWEEP).getRepeatableJobs()).toHaveLength(4);

@@ -237,6 +237,8 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
         status: 'active',
         humanAgentEnabled: false,
         purgeDelaySeconds: 3600,
+        // No META_INSTAGRAM_APP_ID/SECRET in this world: the settings page offers the Page path only.
+        instagramLoginAvailable: false,
       });
       expect(read.headers.get('cache-control')).toBe('no-store');
 
@@ -293,7 +295,7 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
       expect(((await login.json()) as { message: string[] }).message).toContain(
         'login must be one of the following values: facebook, instagram',
       );
-      // Instagram Login is announced in the API but not built yet.
+      // Instagram Login without the Instagram app's id and secret: off, and it says so.
       const instagram = await call(world, '/api/instagram/connect', {
         method: 'POST',
         token,
@@ -301,7 +303,7 @@ describe('install, settings API and connecting Instagram (gateway + emulators)',
       });
       expect(instagram.status).toBe(400);
       expect(((await instagram.json()) as { message: string }).message).toContain(
-        'not available yet',
+        'not set up on this server',
       );
       const facebook = await call(world, '/api/instagram/connect', {
         method: 'POST',

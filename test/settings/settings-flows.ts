@@ -163,3 +163,40 @@ export function textOf(html: string): string {
     .replace(/&amp;/g, '&')
     .replace(/\s+/g, ' ');
 }
+
+/**
+ * "Instagram professional account" without a browser: POST /api/instagram/connect with
+ * `{ login: "instagram" }`, the emulated Instagram dialog decides as `igAccountId`, the browser
+ * lands on our callback. Returns the callback's response.
+ */
+export async function connectThroughInstagramDialog(
+  world: World,
+  token: string,
+  igAccountId: string,
+  options: { decision?: 'continue' | 'cancel'; grantScopes?: string[] } = {},
+): Promise<{ response: Response; html: string; dialogUrl: string; callbackUrl: string }> {
+  const started = await call(world, '/api/instagram/connect', {
+    method: 'POST',
+    token,
+    json: { login: 'instagram' },
+  });
+  expect(started.status).toBe(200);
+  const { url: dialogUrl } = (await started.json()) as { url: string };
+  world.meta.state.setInstagramLoginBehavior({ igAccountId });
+  const callbackUrl = world.meta.completeInstagramLogin(dialogUrl, options);
+  const response = await call(world, callbackUrl);
+  return { response, html: await response.text(), dialogUrl, callbackUrl };
+}
+
+/** The whole Instagram Login connect as the settings page does it. Returns complete's answer. */
+export async function connectWithInstagramLogin(
+  world: World,
+  token: string,
+  igAccountId: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const { response, html } = await connectThroughInstagramDialog(world, token, igAccountId);
+  expect(response.status).toBe(200);
+  const handle = handleIn(html);
+  expect(handle).toBeDefined();
+  return completeConnect(world, token, handle!);
+}

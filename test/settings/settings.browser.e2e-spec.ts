@@ -129,7 +129,7 @@ describe('settings page in a browser', () => {
     await page.reload();
     const reconnect = page.locator('button[data-action="reconnect"]');
     await reconnect.waitFor({ state: 'visible' });
-    await expectText('li.account', 'Needs reconnect');
+    await expectText('li.account', 'Needs you');
     await shot('07-needs-reconnect');
     await reconnect.click();
     await page.locator('#continue').click();

@@ -55,6 +55,8 @@ export class World {
       cleanupWorkers?: number;
       env?: Record<string, string>;
       logs?: boolean;
+      /** Configure Instagram Login (the Instagram app and the emulated Instagram hosts). */
+      instagramLogin?: boolean;
     } = {},
   ): Promise<World> {
     const world = new World();
@@ -73,6 +75,7 @@ export class World {
       LIVECHAT_ACCOUNTS_URL: world.livechat.url,
       LIVECHAT_CLIENT_ID: world.livechat.clientId,
       LIVECHAT_CLIENT_SECRET: world.livechat.clientSecret,
+      ...(options.instagramLogin ? world.meta.instagramLoginEnv() : {}),
       ...options.env,
     });
     world.gateway = await startGateway(world.vars, { logs: world.logs });

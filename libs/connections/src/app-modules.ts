@@ -47,6 +47,13 @@ export function platformModules(
       appSecret: env.META_APP_SECRET,
       timeoutMs: env.UPSTREAM_TIMEOUT_MS,
       onCall: options.metrics.recordUpstream,
+      instagram: {
+        oauthUrl: env.INSTAGRAM_OAUTH_URL,
+        apiUrl: env.INSTAGRAM_API_URL,
+        graphUrl: env.INSTAGRAM_GRAPH_URL,
+        appId: env.META_INSTAGRAM_APP_ID,
+        appSecret: env.META_INSTAGRAM_APP_SECRET,
+      },
     }),
     ConnectionsModule.forRoot({ redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_KEY_PREFIX }),
   ];

@@ -28,6 +28,9 @@ export {
   FACEBOOK_LOGIN_SCOPES,
   REQUIRED_FACEBOOK_SCOPES,
   PAGE_SUBSCRIBED_FIELDS,
+  INSTAGRAM_LOGIN_SCOPES,
+  INSTAGRAM_SUBSCRIBED_FIELDS,
+  REQUIRED_INSTAGRAM_SCOPES,
 } from './instagram-connect.constants';
 export {
   instagramAccessProblemOf,

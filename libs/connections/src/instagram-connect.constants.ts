@@ -37,3 +37,24 @@ export const PAGE_SUBSCRIBED_FIELDS: readonly string[] = [
   'messaging_seen',
   'messaging_referral',
 ];
+
+/** What each Instagram Login permission is for (shown when one was not granted). */
+export const REQUIRED_INSTAGRAM_SCOPES: Readonly<Record<string, string>> = {
+  instagram_business_basic: 'see your Instagram account, its username and picture',
+  instagram_business_manage_messages: 'receive and answer Instagram Direct Messages',
+};
+
+/** Instagram Login permissions (meta-instagram-api.md §5.2). */
+export const INSTAGRAM_LOGIN_SCOPES: readonly string[] = [
+  'instagram_business_basic',
+  'instagram_business_manage_messages',
+];
+
+/** Instagram Login webhook fields (`POST /{ig-user-id}/subscribed_apps`), fields-table spelling. */
+export const INSTAGRAM_SUBSCRIBED_FIELDS: readonly string[] = [
+  'messages',
+  'message_reactions',
+  'messaging_seen',
+  'messaging_postbacks',
+  'messaging_referral',
+];

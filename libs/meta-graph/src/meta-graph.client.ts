@@ -8,7 +8,11 @@ import {
   ExchangeCodeInput,
   FacebookPage,
   InstagramAccountInfo,
+  InstagramCodeResult,
+  InstagramLoginOptions,
+  InstagramLoginUser,
   InstagramUserProfile,
+  LoginPath,
   LoginDialogInput,
   MetaGraphOptions,
   MetaUser,
@@ -31,6 +35,12 @@ interface GraphRequest {
   /** Access token for `access_token`; `appsecret_proof` is added for user and Page tokens. */
   token?: string;
   json?: unknown;
+  /** Form-encoded body (api.instagram.com's code exchange). */
+  form?: Record<string, string>;
+  /** Absolute base instead of the graph host; the path is then unversioned. */
+  base?: string;
+  /** False for the unversioned token endpoints of graph.instagram.com. */
+  versioned?: boolean;
 }
 
 type Dict = Record<string, unknown>;
@@ -57,10 +67,26 @@ export class MetaGraphClient {
   private readonly logger = new Logger(MetaGraphClient.name);
   private readonly graphBase: string;
   private readonly oauthBase: string;
+  private instagramClient?: MetaGraphClient;
 
-  constructor(private readonly options: MetaGraphOptions) {
-    this.graphBase = baseUrl(options.graphUrl, 'graphUrl');
+  /**
+   * `host` `instagram`: the same calls against graph.instagram.com with Instagram User tokens
+   * (no appsecret_proof there); obtain it with `forLogin('instagram')`.
+   */
+  constructor(
+    private readonly options: MetaGraphOptions,
+    private readonly host: LoginPath = 'facebook',
+  ) {
+    this.graphBase = baseUrl(
+      host === 'instagram' ? (options.instagram?.graphUrl ?? '') : options.graphUrl,
+      host === 'instagram' ? 'instagram.graphUrl' : 'graphUrl',
+    );
     this.oauthBase = baseUrl(options.oauthUrl, 'oauthUrl');
+    if (options.instagram) {
+      baseUrl(options.instagram.oauthUrl, 'instagram.oauthUrl');
+      baseUrl(options.instagram.apiUrl, 'instagram.apiUrl');
+      baseUrl(options.instagram.graphUrl, 'instagram.graphUrl');
+    }
     if (!/^v\d+\.\d+$/.test(options.graphVersion)) {
       throw new Error('MetaGraphOptions.graphVersion must look like v26.0');
     }
@@ -70,6 +96,133 @@ export class MetaGraphClient {
     if (!(options.timeoutMs > 0)) {
       throw new Error('MetaGraphOptions.timeoutMs must be a positive number');
     }
+  }
+
+  /**
+   * The client for an account's path: this one (graph.facebook.com, Page tokens) or its
+   * graph.instagram.com twin (Instagram User tokens). Send API, profiles and subscriptions have
+   * the same shape on both hosts.
+   */
+  forLogin(path: LoginPath): MetaGraphClient {
+    if (path === this.host) {
+      return this;
+    }
+    if (path === 'facebook') {
+      throw new Error('forLogin("facebook") on the Instagram client');
+    }
+    if (!this.options.instagram) {
+      throw new Error('MetaGraphOptions.instagram is not configured');
+    }
+    this.instagramClient ??= new MetaGraphClient(this.options, 'instagram');
+    return this.instagramClient;
+  }
+
+  /** True when the Instagram app's id and secret are configured (new Instagram Login connects). */
+  instagramLoginAvailable(): boolean {
+    return !!(this.options.instagram?.appId && this.options.instagram.appSecret);
+  }
+
+  // ---------------------------------------------------------------- Instagram Login
+
+  /** `www.instagram.com/oauth/authorize` with the Instagram app id. */
+  buildInstagramLoginUrl(input: { redirectUri: string; state: string; scopes: string[] }): string {
+    const ig = this.instagramApp();
+    const url = new URL(`${baseUrl(ig.oauthUrl, 'instagram.oauthUrl')}/oauth/authorize`);
+    url.searchParams.set('client_id', ig.appId);
+    url.searchParams.set('redirect_uri', input.redirectUri);
+    url.searchParams.set('response_type', 'code');
+    url.searchParams.set('scope', input.scopes.join(','));
+    url.searchParams.set('state', input.state);
+    return url.toString();
+  }
+
+  /**
+   * Code → short-lived Instagram User token (form POST to api.instagram.com). Meta documents
+   * `{ data: [{ access_token, user_id, permissions }] }`; some apps get the object alone: both count.
+   */
+  async exchangeInstagramCode(input: ExchangeCodeInput): Promise<InstagramCodeResult> {
+    const ig = this.instagramApp();
+    const data = await this.request<Dict>('exchangeInstagramCode', {
+      verb: 'POST',
+      base: baseUrl(ig.apiUrl, 'instagram.apiUrl'),
+      path: '/oauth/access_token',
+      form: {
+        client_id: ig.appId,
+        client_secret: ig.appSecret,
+        grant_type: 'authorization_code',
+        redirect_uri: input.redirectUri,
+        code: input.code.replace(/#_?$/, ''),
+      },
+    });
+    const first = Array.isArray(data.data) ? dict(data.data[0]) : data;
+    const accessToken = str(first.access_token);
+    const userId = str(first.user_id);
+    if (!accessToken || !userId) {
+      throw this.malformed('exchangeInstagramCode');
+    }
+    const permissions = Array.isArray(first.permissions)
+      ? first.permissions.filter((p): p is string => typeof p === 'string')
+      : (str(first.permissions) ?? '').split(',').filter(Boolean);
+    return { accessToken, userId, permissions: permissions.map((p) => p.trim()) };
+  }
+
+  /** Short-lived → 60-day Instagram User token (`ig_exchange_token`). */
+  async exchangeInstagramLongLivedToken(shortToken: string): Promise<AccessTokenResult> {
+    const ig = this.instagramApp();
+    const data = await this.request<Dict>('exchangeInstagramLongLivedToken', {
+      verb: 'GET',
+      base: baseUrl(ig.graphUrl, 'instagram.graphUrl'),
+      path: '/access_token',
+      query: { grant_type: 'ig_exchange_token', client_secret: ig.appSecret },
+      token: shortToken,
+    });
+    return this.tokenResult('exchangeInstagramLongLivedToken', data);
+  }
+
+  /** A new 60-day token for an unexpired long-lived one at least 24 h old (`ig_refresh_token`). */
+  async refreshInstagramToken(longToken: string): Promise<AccessTokenResult> {
+    const ig = this.options.instagram;
+    if (!ig) {
+      throw new Error('MetaGraphOptions.instagram is not configured');
+    }
+    const data = await this.request<Dict>('refreshInstagramToken', {
+      verb: 'GET',
+      base: baseUrl(ig.graphUrl, 'instagram.graphUrl'),
+      path: '/refresh_access_token',
+      query: { grant_type: 'ig_refresh_token' },
+      token: longToken,
+    });
+    return this.tokenResult('refreshInstagramToken', data);
+  }
+
+  /** `GET graph.instagram.com/me`: the account an Instagram User token acts for. */
+  async instagramMe(token: string): Promise<InstagramLoginUser> {
+    const data = await this.forLogin('instagram').request<Dict>('instagramMe', {
+      verb: 'GET',
+      path: '/me',
+      token,
+      query: { fields: 'user_id,username,name,profile_picture_url,account_type' },
+    });
+    const userId = str(data.user_id);
+    if (!userId) {
+      throw this.malformed('instagramMe');
+    }
+    return {
+      userId,
+      appScopedId: str(data.id),
+      username: str(data.username),
+      name: str(data.name),
+      profilePictureUrl: str(data.profile_picture_url),
+      accountType: str(data.account_type),
+    };
+  }
+
+  private instagramApp(): InstagramLoginOptions & { appId: string; appSecret: string } {
+    const ig = this.options.instagram;
+    if (!ig?.appId || !ig.appSecret) {
+      throw new Error('Instagram Login is not configured (META_INSTAGRAM_APP_ID/SECRET)');
+    }
+    return { ...ig, appId: ig.appId, appSecret: ig.appSecret };
   }
 
   /** The app access token (`appId|appSecret`), for app-level calls such as revoking a user. */
@@ -374,7 +527,11 @@ export class MetaGraphClient {
   }
 
   private async request<T>(method: string, req: GraphRequest): Promise<T> {
-    const url = new URL(`${this.graphBase}/${this.options.graphVersion}${req.path}`);
+    const url = new URL(
+      req.base !== undefined || req.versioned === false
+        ? `${req.base ?? this.graphBase}${req.path}`
+        : `${this.graphBase}/${this.options.graphVersion}${req.path}`,
+    );
     for (const [key, value] of Object.entries(req.query ?? {})) {
       if (value !== undefined) {
         url.searchParams.set(key, value);
@@ -383,8 +540,9 @@ export class MetaGraphClient {
     if (req.token) {
       url.searchParams.set('access_token', req.token);
       // App tokens (`id|secret`) carry the secret already; user and Page tokens get the proof
-      // so the app can run with "Require App Secret" on.
-      if (!req.token.includes('|')) {
+      // so the app can run with "Require App Secret" on. Instagram User tokens go to
+      // graph.instagram.com, where the proof is keyed differently: none is sent.
+      if (!req.token.includes('|') && this.host === 'facebook' && req.base === undefined) {
         url.searchParams.set('appsecret_proof', appSecretProof(req.token, this.options.appSecret));
       }
     }
@@ -396,6 +554,9 @@ export class MetaGraphClient {
     if (req.json !== undefined) {
       init.body = JSON.stringify(req.json);
       init.headers = { ...init.headers, 'content-type': 'application/json' };
+    } else if (req.form !== undefined) {
+      init.body = new URLSearchParams(req.form).toString();
+      init.headers = { ...init.headers, 'content-type': 'application/x-www-form-urlencoded' };
     }
 
     const started = performance.now();
@@ -416,7 +577,7 @@ export class MetaGraphClient {
     this.report(method, response.status, durationMs);
     this.logger.debug(`${method} ${response.status} ${durationMs}ms`);
 
-    const body = parseJson(text);
+    const body = instagramApiErrorAsGraph(parseJson(text));
     if (!response.ok || (isDict(body) && 'error' in body)) {
       throw classifyGraphFailure({
         method,
@@ -438,6 +599,19 @@ export class MetaGraphClient {
       // A metrics hook must never turn a good call into a failure.
     }
   }
+}
+
+/**
+ * api.instagram.com answers `{ error_type, code, error_message }` rather than Graph's
+ * `{ error: {…} }`; rewritten so one classifier serves both (its `code` is the HTTP status).
+ */
+function instagramApiErrorAsGraph(body: unknown): unknown {
+  if (isDict(body) && !('error' in body) && typeof body.error_message === 'string') {
+    return {
+      error: { message: body.error_message, type: str(body.error_type) ?? 'OAuthException' },
+    };
+  }
+  return body;
 }
 
 function baseUrl(value: string, name: string): string {
@@ -476,7 +650,8 @@ function parseJson(text: string): unknown {
     return undefined;
   }
   try {
-    return JSON.parse(text) as unknown;
+    // Ids past 2^53 sent as JSON numbers (api.instagram.com's `user_id`) would lose digits.
+    return JSON.parse(text.replace(/("\w*id"\s*:\s*)(\d{16,})(?=\s*[,}])/g, '$1"$2"')) as unknown;
   } catch {
     // Proxies in front of Graph answer HTML on 5xx; the status then decides.
     return undefined;

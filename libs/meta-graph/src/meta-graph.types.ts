@@ -20,6 +20,42 @@ export interface MetaGraphOptions {
   /** Per request, including reading the body. */
   timeoutMs: number;
   onCall?: (info: MetaCallInfo) => void;
+  /** The Instagram API with Instagram Login (meta-instagram-api.md §5.2); hosts always known. */
+  instagram?: InstagramLoginOptions;
+}
+
+/** Which way an account was connected: through its Facebook Page, or with Instagram Login. */
+export type LoginPath = 'facebook' | 'instagram';
+
+export interface InstagramLoginOptions {
+  /** e.g. `https://www.instagram.com` (authorization dialog). */
+  oauthUrl: string;
+  /** e.g. `https://api.instagram.com` (code exchange). */
+  apiUrl: string;
+  /** e.g. `https://graph.instagram.com` (tokens, Send API, profiles, subscriptions). */
+  graphUrl: string;
+  /** The Instagram app's id and secret; without them the path cannot connect new accounts. */
+  appId?: string;
+  appSecret?: string;
+}
+
+/** `POST api.instagram.com/oauth/access_token`: the short-lived token and whose it is. */
+export interface InstagramCodeResult {
+  accessToken: string;
+  /** The Instagram professional account id (what webhooks carry). */
+  userId: string;
+  permissions: string[];
+}
+
+/** `GET graph.instagram.com/me`. */
+export interface InstagramLoginUser {
+  /** `user_id`: the professional account id webhooks carry (not the app-scoped `id`). */
+  userId: string;
+  appScopedId?: string;
+  username?: string;
+  name?: string;
+  profilePictureUrl?: string;
+  accountType?: string;
 }
 
 // ---- Send API ----

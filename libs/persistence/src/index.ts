@@ -12,6 +12,7 @@ export { InstagramAccountEntity } from './entities/instagram-account.entity';
 export type {
   AccountHealthState,
   InstagramAccountStatus,
+  LoginPath,
 } from './entities/instagram-account.entity';
 export { ConversationEntity } from './entities/conversation.entity';
 export { MessageLinkEntity } from './entities/message-link.entity';
@@ -26,8 +27,12 @@ export type { InstallationGrant, InstallationTokens } from './repositories/insta
 export {
   InstagramAccountRepository,
   InstagramAccountTakenError,
+  connectionConflict,
 } from './repositories/instagram-account.repository';
-export type { InstagramAccountConnection } from './repositories/instagram-account.repository';
+export type {
+  InstagramAccountConnection,
+  ExistingConnection,
+} from './repositories/instagram-account.repository';
 export { ConversationRepository } from './repositories/conversation.repository';
 export type { ConversationUpdate } from './repositories/conversation.repository';
 export { MessageLinkRepository } from './repositories/message-link.repository';

@@ -111,6 +111,7 @@ export interface RetentionSweepJob {
  */
 export type TokenHealthJob =
   | { check: 'livechat-refresh' }
+  | { check: 'instagram-refresh' }
   | { check: 'watchdog' }
   | { check: 'account'; accountId: string; installationId: string; correlationId: string };
 

@@ -17,7 +17,9 @@ describe('queueContractProblems', () => {
 
   it('fails when a consumer is removed', () => {
     const apps = declared();
-    apps['relay-worker'] = apps['relay-worker'].filter((q) => q !== String(QueueName.LIVECHAT_INBOUND));
+    apps['relay-worker'] = apps['relay-worker'].filter(
+      (q) => q !== String(QueueName.LIVECHAT_INBOUND),
+    );
     expect(queueContractProblems(apps)).toEqual([
       `queue "${QueueName.LIVECHAT_INBOUND}" has no consumer (QUEUE_CONSUMER says relay-worker)`,
     ]);
@@ -38,7 +40,9 @@ describe('queueContractProblems', () => {
 
   it('fails when the wrong app consumes a queue, or a queue is not a QueueName', () => {
     const apps = declared();
-    apps['cleanup-worker'] = apps['cleanup-worker'].filter((q) => q !== String(QueueName.DATA_PURGE));
+    apps['cleanup-worker'] = apps['cleanup-worker'].filter(
+      (q) => q !== String(QueueName.DATA_PURGE),
+    );
     apps['relay-worker'].push(QueueName.DATA_PURGE, 'no-such-queue');
     expect(queueContractProblems(apps)).toEqual([
       'relay-worker consumes "no-such-queue", which is not a QueueName',

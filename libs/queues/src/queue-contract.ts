@@ -26,7 +26,10 @@ export function queueContractProblems(
   const problems: string[] = [];
   const known = new Set<string>(Object.values(QueueName));
   const byQueue = new Map<string, ConsumerApp[]>();
-  for (const [app, queues] of Object.entries(consumersByApp) as [ConsumerApp, readonly string[]][]) {
+  for (const [app, queues] of Object.entries(consumersByApp) as [
+    ConsumerApp,
+    readonly string[],
+  ][]) {
     for (const queue of queues) {
       if (!known.has(queue)) {
         problems.push(`${app} consumes "${queue}", which is not a QueueName`);

@@ -1,5 +1,6 @@
 export { MetaEmulator, startMetaEmulator } from './meta-emulator';
 export type {
+  InstagramHostName,
   MetaEmulatorOptions,
   RecordedCall,
   SentWebhook,
@@ -8,7 +9,13 @@ export type {
 } from './meta-emulator';
 export { MetaFaults } from './meta-faults';
 export type { ActiveFault, FaultSpec } from './meta-faults';
-export { DEFAULT_PAGE_TASKS, DEFAULT_SCOPES, MetaState } from './meta-state';
+export {
+  DEFAULT_PAGE_TASKS,
+  DEFAULT_SCOPES,
+  INSTAGRAM_LOGIN_SCOPES,
+  MetaState,
+} from './meta-state';
+export { INSTAGRAM_HOST_PREFIXES } from './instagram-login-routes';
 export type {
   EmulatedCustomer,
   EmulatedInstagramAccount,
@@ -16,8 +23,10 @@ export type {
   EmulatedToken,
   EmulatedUser,
   HostedMedia,
+  InstagramLoginBehavior,
   LoginBehavior,
   SeededBusiness,
+  SeededInstagramLoginBusiness,
   SentMessage,
 } from './meta-state';
 export { graphError } from './meta-graph-errors';

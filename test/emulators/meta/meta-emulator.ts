@@ -11,6 +11,11 @@ import {
   WINDOW_CLOSED,
 } from './meta-graph-errors';
 import { MetaGraphRoutes } from './meta-graph-routes';
+import {
+  INSTAGRAM_HOST_PREFIXES,
+  InstagramHost,
+  InstagramLoginRoutes,
+} from './instagram-login-routes';
 import { DialogDecision, MetaLoginDialog } from './meta-login-dialog';
 import { MetaState, SentMessage } from './meta-state';
 import {
@@ -35,6 +40,9 @@ import {
 export interface MetaEmulatorOptions {
   appId?: string;
   appSecret?: string;
+  /** The Instagram app of "API setup with Instagram login" (its own id and secret). */
+  instagramAppId?: string;
+  instagramAppSecret?: string;
   graphVersion?: string;
   /** 0 (default) picks a free port. */
   port?: number;
@@ -62,8 +70,10 @@ export interface RecordedCall {
   method: string;
   /** Full path as requested, e.g. `/v26.0/me/messages`. */
   path: string;
-  /** Path without the version prefix, e.g. `/me/messages`. */
+  /** Path without the host prefix and version, e.g. `/me/messages`. */
   route: string;
+  /** Which Meta host was emulated. */
+  host: 'graph.facebook.com' | 'www.facebook.com' | 'cdn' | InstagramHostName;
   /** `v26.0`, or undefined when the call was unversioned. */
   version?: string;
   query: Record<string, string>;
@@ -114,6 +124,14 @@ export interface SentWebhook {
 
 const VERSION_RE = /^v\d+\.\d+$/;
 
+export type InstagramHostName = 'www.instagram.com' | 'api.instagram.com' | 'graph.instagram.com';
+
+const INSTAGRAM_HOST_NAMES: Record<InstagramHost, InstagramHostName> = {
+  oauth: 'www.instagram.com',
+  api: 'api.instagram.com',
+  graph: 'graph.instagram.com',
+};
+
 /**
  * In-process Meta: Graph API + Facebook Login dialog + CDN + webhook sender, over real HTTP.
  * Start with `startMetaEmulator()`; always `close()` it.
@@ -125,6 +143,8 @@ export class MetaEmulator {
   readonly deliveries: WebhookDelivery[] = [];
   readonly appId: string;
   readonly appSecret: string;
+  readonly instagramAppId: string;
+  readonly instagramAppSecret: string;
   readonly graphVersion: string;
   url = '';
   webhookUrl: string | undefined;
@@ -133,6 +153,7 @@ export class MetaEmulator {
   private readonly server: Server;
   private readonly routes: MetaGraphRoutes;
   private readonly dialog: MetaLoginDialog;
+  private readonly instagram: InstagramLoginRoutes;
   private readonly pending = new Set<Promise<unknown>>();
   private readonly clock: () => number;
   private nextCallId = 1;
@@ -144,6 +165,8 @@ export class MetaEmulator {
   constructor(private readonly options: MetaEmulatorOptions = {}) {
     this.appId = options.appId ?? '1234567890123456';
     this.appSecret = options.appSecret ?? 'emulated-app-secret';
+    this.instagramAppId = options.instagramAppId ?? '9876543210987654';
+    this.instagramAppSecret = options.instagramAppSecret ?? 'emulated-instagram-app-secret';
     this.graphVersion = options.graphVersion ?? 'v26.0';
     this.clock = options.now ?? Date.now;
     this.state = new MetaState(this.clock, {
@@ -160,6 +183,11 @@ export class MetaEmulator {
       onSent: (message) => this.emitEcho(message),
     });
     this.dialog = new MetaLoginDialog(this.state, this.appId, options.allowedRedirectUris);
+    this.instagram = new InstagramLoginRoutes(this.state, this.routes, {
+      igAppId: this.instagramAppId,
+      igAppSecret: this.instagramAppSecret,
+      allowedRedirectUris: options.allowedRedirectUris,
+    });
     this.server = createServer((req, res) => {
       this.onRequest(req, res).catch((err: unknown) => {
         if (!res.headersSent) {
@@ -182,6 +210,32 @@ export class MetaEmulator {
     this.url = `http://${host}:${port}`;
     this.state.baseUrl = this.url;
     return this;
+  }
+
+  /** INSTAGRAM_OAUTH_URL: the emulated www.instagram.com (authorization dialog). */
+  get instagramOauthUrl(): string {
+    return `${this.url}${INSTAGRAM_HOST_PREFIXES.oauth}`;
+  }
+
+  /** INSTAGRAM_API_URL: the emulated api.instagram.com (code exchange). */
+  get instagramApiUrl(): string {
+    return `${this.url}${INSTAGRAM_HOST_PREFIXES.api}`;
+  }
+
+  /** INSTAGRAM_GRAPH_URL: the emulated graph.instagram.com. */
+  get instagramGraphUrl(): string {
+    return `${this.url}${INSTAGRAM_HOST_PREFIXES.graph}`;
+  }
+
+  /** The four URL variables pointing an app at this emulator's Instagram Login hosts. */
+  instagramLoginEnv(): Record<string, string> {
+    return {
+      META_INSTAGRAM_APP_ID: this.instagramAppId,
+      META_INSTAGRAM_APP_SECRET: this.instagramAppSecret,
+      INSTAGRAM_OAUTH_URL: this.instagramOauthUrl,
+      INSTAGRAM_API_URL: this.instagramApiUrl,
+      INSTAGRAM_GRAPH_URL: this.instagramGraphUrl,
+    };
   }
 
   /** Stops the server, dropping hanging requests, after in-flight webhook sends settle. */
@@ -212,14 +266,19 @@ export class MetaEmulator {
 
   // ------------------------------------------------------------ recording helpers
 
-  /** Calls by method and route (`/me/messages`, `/:id/subscribed_apps`), oldest first. */
-  callsTo(method: string, route: string): RecordedCall[] {
+  /**
+   * Calls by method and route (`/me/messages`, `/:id/subscribed_apps`), oldest first; on one host
+   * when `host` is given (`graph.instagram.com`…).
+   */
+  callsTo(method: string, route: string, host?: RecordedCall['host']): RecordedCall[] {
     const m = method.toUpperCase();
-    return this.calls.filter((c) => c.method === m && routeMatches(route, c.route));
+    return this.calls.filter(
+      (c) => c.method === m && routeMatches(route, c.route) && (!host || c.host === host),
+    );
   }
 
-  lastCallTo(method: string, route: string): RecordedCall | undefined {
-    const matching = this.callsTo(method, route);
+  lastCallTo(method: string, route: string, host?: RecordedCall['host']): RecordedCall | undefined {
+    const matching = this.callsTo(method, route, host);
     return matching[matching.length - 1];
   }
 
@@ -233,9 +292,10 @@ export class MetaEmulator {
     route: string,
     count = 1,
     timeoutMs = 10_000,
+    host?: RecordedCall['host'],
   ): Promise<RecordedCall[]> {
     return this.poll(`${count} × ${method} ${route}`, timeoutMs, () => {
-      const answered = this.callsTo(method, route).filter((c) => c.status !== undefined);
+      const answered = this.callsTo(method, route, host).filter((c) => c.status !== undefined);
       return answered.length >= count ? answered : undefined;
     });
   }
@@ -279,6 +339,18 @@ export class MetaEmulator {
       throw new Error(`login dialog rejected the URL: ${String(request.rawBody)}`);
     }
     return this.dialog.decide(request.id, options.decision ?? 'continue', options.grantScopes);
+  }
+
+  /** The Instagram Login counterpart of completeLogin: the URL Instagram redirects to. */
+  completeInstagramLogin(
+    dialogUrl: string,
+    options: { decision?: DialogDecision; grantScopes?: string[] } = {},
+  ): string {
+    const request = this.instagram.open(new URL(dialogUrl).searchParams);
+    if ('status' in request) {
+      throw new Error(`Instagram authorization rejected the URL: ${String(request.rawBody)}`);
+    }
+    return this.instagram.decide(request.id, options.decision ?? 'continue', options.grantScopes);
   }
 
   /** A `signed_request` as Meta posts to the deauthorize / data-deletion callbacks. */
@@ -552,11 +624,17 @@ export class MetaEmulator {
       'user-agent': 'facebookexternalua',
     };
     const signature = options.signature ?? 'valid';
+    // Accounts subscribed only through Instagram Login: signed with the Instagram app secret.
+    const secret =
+      payload.entry.length > 0 &&
+      payload.entry.every((e) => this.state.isSubscribedOnlyThroughInstagramLogin(String(e.id)))
+        ? this.instagramAppSecret
+        : this.webhookSecret;
     if (signature === 'valid') {
-      headers['x-hub-signature-256'] = hubSignature256(rawBody, this.webhookSecret);
-      headers['x-hub-signature'] = hubSignatureSha1(rawBody, this.webhookSecret);
+      headers['x-hub-signature-256'] = hubSignature256(rawBody, secret);
+      headers['x-hub-signature'] = hubSignatureSha1(rawBody, secret);
     } else if (signature === 'wrong') {
-      headers['x-hub-signature-256'] = hubSignature256(rawBody, `${this.webhookSecret}-wrong`);
+      headers['x-hub-signature-256'] = hubSignature256(rawBody, `${secret}-wrong`);
     } else if (typeof signature === 'object') {
       headers['x-hub-signature-256'] = signature.header;
     }
@@ -654,7 +732,7 @@ export class MetaEmulator {
         attachments: message.attachment?.url
           ? [{ type: message.attachment.type, url: message.attachment.url }]
           : undefined,
-        appId: this.appId,
+        appId: message.via === 'graph.instagram.com' ? this.instagramAppId : this.appId,
         timestamp: message.at,
       },
       this.clock(),
@@ -692,10 +770,17 @@ export class MetaEmulator {
     if (segments[0] === '_emulator') {
       return this.control(method, segments.slice(1), rawBody, res);
     }
+    const igHost = (Object.keys(INSTAGRAM_HOST_PREFIXES) as InstagramHost[]).find(
+      (h) => segments[0] === INSTAGRAM_HOST_PREFIXES[h].slice(1),
+    );
+    if (igHost) {
+      return this.onInstagramRequest(igHost, method, url, segments.slice(1), rawBody, req, res);
+    }
     if (segments[0] === 'cdn') {
       // Recorded and fault-injectable like Graph calls (e.g. `{ route: '/cdn/:id', status: 500 }`).
       const query = Object.fromEntries(url.searchParams.entries());
       const call = this.record(
+        'cdn',
         method,
         url.pathname,
         url.pathname,
@@ -729,13 +814,33 @@ export class MetaEmulator {
         routeSegments[2] === 'decision'
           ? this.dialog.decision(url.searchParams)
           : this.dialog.serve(version ?? this.graphVersion, url.searchParams);
-      const call = this.record(method, url.pathname, route, version, query, req, {}, rawBody);
+      const call = this.record(
+        'www.facebook.com',
+        method,
+        url.pathname,
+        route,
+        version,
+        query,
+        req,
+        {},
+        rawBody,
+      );
       call.status = response.status;
       return write(res, response);
     }
 
     const body = parseBody(rawBody, req.headers['content-type']);
-    const call = this.record(method, url.pathname, route, version, query, req, body, rawBody);
+    const call = this.record(
+      'graph.facebook.com',
+      method,
+      url.pathname,
+      route,
+      version,
+      query,
+      req,
+      body,
+      rawBody,
+    );
     const fault = this.faults.take(method, route);
     let response: EmulatorResponse | undefined;
     if (fault) {
@@ -764,7 +869,63 @@ export class MetaEmulator {
     write(res, response);
   }
 
+  /** www / api / graph.instagram.com, recorded and fault-injectable like graph.facebook.com. */
+  private async onInstagramRequest(
+    host: InstagramHost,
+    method: string,
+    url: URL,
+    segments: string[],
+    rawBody: Buffer,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const version = segments[0] && VERSION_RE.test(segments[0]) ? segments[0] : undefined;
+    const route = `/${(version ? segments.slice(1) : segments).join('/')}`;
+    const query = Object.fromEntries(url.searchParams.entries());
+    const body = parseBody(rawBody, req.headers['content-type']);
+    const call = this.record(
+      INSTAGRAM_HOST_NAMES[host],
+      method,
+      url.pathname,
+      route,
+      version,
+      query,
+      req,
+      body,
+      rawBody,
+    );
+    let response: EmulatorResponse | undefined;
+    if (host === 'oauth') {
+      response = this.instagram.dialog(route, url.searchParams);
+    } else {
+      const fault = this.faults.take(method, route);
+      if (fault?.latencyMs) {
+        await delay(fault.latencyMs);
+      }
+      response = fault ? this.faultResponse(fault, query, body) : undefined;
+      call.faulted = !!response;
+      if (!response) {
+        response =
+          host === 'api'
+            ? this.instagram.api(method, route, body)
+            : await this.instagram.graphRequest({
+                method,
+                route,
+                query,
+                body,
+                authorization: req.headers.authorization,
+              });
+      }
+    }
+    if (response.hang) {
+      return;
+    }
+    call.status = response.status;
+    write(res, response);
+  }
+
   private record(
+    host: RecordedCall['host'],
     method: string,
     path: string,
     route: string,
@@ -784,6 +945,7 @@ export class MetaEmulator {
     }
     const call: RecordedCall = {
       id: this.nextCallId++,
+      host,
       method,
       path,
       route,

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { EmulatedToken, MetaState, SentMessage } from './meta-state';
+import { EmulatedCustomer, EmulatedToken, MetaState, SentMessage } from './meta-state';
 import {
   EmulatorResponse,
   graphError,
@@ -132,7 +132,8 @@ export class MetaGraphRoutes {
       return graphError(190, { message: 'Invalid OAuth access token signature.' });
     }
     const record = this.state.tokens.get(token);
-    if (!record) {
+    if (!record || record.kind === 'instagram') {
+      // Instagram User tokens are only valid on graph.instagram.com.
       return graphError(190);
     }
     const tokenError = this.tokenError(record);
@@ -160,7 +161,7 @@ export class MetaGraphRoutes {
     return { kind: 'token', token: record };
   }
 
-  private tokenError(record: EmulatedToken): EmulatorResponse | undefined {
+  tokenError(record: EmulatedToken): EmulatorResponse | undefined {
     if (record.invalidated === 'app-removed') {
       return graphError(190, {
         subcode: 458,
@@ -190,10 +191,13 @@ export class MetaGraphRoutes {
   }
 
   private scopesOf(token: EmulatedToken): Set<string> {
+    if (token.kind === 'instagram') {
+      return this.state.igScopes.get(token.igAccountId ?? '') ?? new Set();
+    }
     return this.state.users.get(token.userId)?.grantedScopes ?? new Set();
   }
 
-  private requireScope(token: EmulatedToken, scope: string): EmulatorResponse | undefined {
+  requireScope(token: EmulatedToken, scope: string): EmulatorResponse | undefined {
     if (this.scopesOf(token).has(scope)) {
       return undefined;
     }
@@ -371,31 +375,10 @@ export class MetaGraphRoutes {
         return unsupportedGet(id);
       }
       const page = this.state.requirePage(auth.token.pageId!);
-      if (page.instagramAccountId !== customer.igAccountId || customer.blocked) {
+      if (page.instagramAccountId !== customer.igAccountId) {
         return unsupportedGet(id);
       }
-      const missing = this.requireScope(auth.token, 'instagram_manage_messages');
-      if (missing) {
-        return missing;
-      }
-      if (!customer.consent) {
-        return graphError(230, { status: 400 });
-      }
-      return ok(
-        pick(
-          {
-            id: customer.igsid,
-            name: customer.name,
-            username: customer.username,
-            profile_pic: customer.profilePicUrl,
-            is_verified_user: customer.isVerifiedUser,
-            follower_count: customer.followerCount,
-            is_user_follow_business: customer.isUserFollowBusiness,
-            is_business_follow_user: customer.isBusinessFollowUser,
-          },
-          fields ?? 'name,username,profile_pic',
-        ),
-      );
+      return this.customerProfile(auth.token, customer, fields, 'instagram_manage_messages');
     }
     const ig = this.state.igAccounts.get(id);
     if (ig) {
@@ -443,6 +426,40 @@ export class MetaGraphRoutes {
       return ok(pick({ id: user.id, name: user.name }, fields ?? 'id,name'));
     }
     return unsupportedGet(id);
+  }
+
+  /** The User Profile API for a customer of the token's account (either host). */
+  customerProfile(
+    token: EmulatedToken,
+    customer: EmulatedCustomer,
+    fields: string | undefined,
+    scope: string,
+  ): EmulatorResponse {
+    if (customer.blocked) {
+      return unsupportedGet(customer.igsid);
+    }
+    const missing = this.requireScope(token, scope);
+    if (missing) {
+      return missing;
+    }
+    if (!customer.consent) {
+      return graphError(230, { status: 400 });
+    }
+    return ok(
+      pick(
+        {
+          id: customer.igsid,
+          name: customer.name,
+          username: customer.username,
+          profile_pic: customer.profilePicUrl,
+          is_verified_user: customer.isVerifiedUser,
+          follower_count: customer.followerCount,
+          is_user_follow_business: customer.isUserFollowBusiness,
+          is_business_follow_user: customer.isBusinessFollowUser,
+        },
+        fields ?? 'name,username,profile_pic',
+      ),
+    );
   }
 
   private canSeePage(token: EmulatedToken, pageId: string): boolean {
@@ -571,13 +588,24 @@ export class MetaGraphRoutes {
         message: '(#100) The Page is not linked to an Instagram professional account',
       });
     }
+    return this.deliver(token, igAccountId, page.id, 'instagram_manage_messages', req);
+  }
 
+  /** The Send API once the sender is known (a Page's account, or an Instagram Login account). */
+  async deliver(
+    token: EmulatedToken,
+    igAccountId: string,
+    pageId: string,
+    messagingScope: string,
+    req: GraphRequest,
+  ): Promise<EmulatorResponse> {
+    const via = token.kind === 'instagram' ? 'graph.instagram.com' : 'graph.facebook.com';
     const body = req.body;
     const recipientId = str(isDict(body.recipient) ? body.recipient.id : undefined);
     if (!recipientId) {
       return graphError(100, { message: '(#100) The parameter recipient is required' });
     }
-    const missing = this.requireScope(token, 'instagram_manage_messages');
+    const missing = this.requireScope(token, messagingScope);
     if (missing) {
       return missing;
     }
@@ -614,9 +642,11 @@ export class MetaGraphRoutes {
         return windowError;
       }
       this.state.sentMessages.push({
+        via,
+        token: token.token,
         mid: '',
         igAccountId,
-        pageId: page.id,
+        pageId,
         igsid: recipientId,
         kind: 'sender_action',
         senderAction,
@@ -661,7 +691,7 @@ export class MetaGraphRoutes {
     }
     let sent: Omit<
       SentMessage,
-      'mid' | 'at' | 'igAccountId' | 'pageId' | 'igsid' | 'messagingType' | 'tag'
+      'mid' | 'at' | 'igAccountId' | 'pageId' | 'igsid' | 'messagingType' | 'tag' | 'via' | 'token'
     >;
     if (text !== undefined) {
       if (typeof text !== 'string' || text.trim() === '') {
@@ -721,9 +751,11 @@ export class MetaGraphRoutes {
 
     const record: SentMessage = {
       ...sent,
+      via,
+      token: token.token,
       mid: this.state.newMid(igAccountId),
       igAccountId,
-      pageId: page.id,
+      pageId,
       igsid: recipientId,
       messagingType,
       tag,
@@ -735,7 +767,7 @@ export class MetaGraphRoutes {
   }
 
   /** 24 h standard window; HUMAN_AGENT extends to 7 days, only with the app feature. */
-  private checkWindow(
+  checkWindow(
     igAccountId: string,
     igsid: string,
     tag: string | undefined,

@@ -47,7 +47,10 @@ export interface EmulatedInstagramAccount {
   username: string;
   name: string;
   profilePictureUrl: string;
+  /** The linked Facebook Page; '' for an account reached only through Instagram Login. */
   pageId: string;
+  /** App-scoped Instagram user id (`id` of `GET graph.instagram.com/me`), unlike `id` (`user_id`). */
+  appScopedId: string;
 }
 
 export interface EmulatedCustomer {
@@ -66,13 +69,23 @@ export interface EmulatedCustomer {
   consent: boolean;
 }
 
-export type TokenKind = 'user' | 'page';
+/** `instagram`: an Instagram User token (Instagram API with Instagram Login, graph.instagram.com). */
+export type TokenKind = 'user' | 'page' | 'instagram';
+
+/** What the Instagram Login path asks for (meta-instagram-api.md §5.2). */
+export const INSTAGRAM_LOGIN_SCOPES = [
+  'instagram_business_basic',
+  'instagram_business_manage_messages',
+];
 
 export interface EmulatedToken {
   token: string;
   kind: TokenKind;
+  /** The Facebook user; for `instagram` tokens, the Instagram account id. */
   userId: string;
   pageId?: string;
+  /** `instagram` tokens: the professional account they act for. */
+  igAccountId?: string;
   issuedAt: number;
   /** Epoch ms; null never expires. */
   expiresAt: number | null;
@@ -93,6 +106,10 @@ export interface SentMessage {
   messagingType: string;
   tag?: string;
   at: number;
+  /** The host it was sent through. */
+  via: 'graph.facebook.com' | 'graph.instagram.com';
+  /** The access token the Send API call carried. */
+  token: string;
 }
 
 export interface HostedMedia {
@@ -114,12 +131,27 @@ export interface LoginBehavior {
   userId?: string;
 }
 
+/** The Instagram Login dialog: who is logged in to "Instagram" and what they grant. */
+export interface InstagramLoginBehavior {
+  mode: 'prompt' | 'auto-continue' | 'auto-cancel';
+  /** The professional account logged in; default: the only one, or a new Page-less one. */
+  igAccountId?: string;
+  grantScopes?: string[];
+}
+
 export interface AuthCode {
   code: string;
   userId: string;
   redirectUri: string;
   expiresAt: number;
   used: boolean;
+}
+
+export interface SeededInstagramLoginBusiness {
+  igAccount: EmulatedInstagramAccount;
+  /** Long-lived Instagram User token. */
+  igToken: string;
+  customer: EmulatedCustomer;
 }
 
 export interface SeededBusiness {
@@ -169,6 +201,15 @@ export class MetaState {
   readonly sentMessages: SentMessage[] = [];
   readonly media = new Map<string, HostedMedia>();
   readonly authCodes = new Map<string, AuthCode>();
+  /** Instagram Login codes (`userId` = the Instagram account id). */
+  readonly igAuthCodes = new Map<string, AuthCode>();
+  /** Instagram account id → subscribed fields (Instagram Login `/{ig-user}/subscribed_apps`). */
+  readonly igSubscriptions = new Map<string, string[]>();
+  /** Instagram account id → permissions granted to the Instagram app. */
+  readonly igScopes = new Map<string, Set<string>>();
+  igLoginBehavior: InstagramLoginBehavior = { mode: 'prompt' };
+  /** `data`: `{ data: [{ access_token, user_id, permissions }] }` (documented); `flat`: the object alone. */
+  igCodeExchangeShape: 'data' | 'flat' = 'data';
   /** `${igAccountId}:${igsid}` → epoch ms of the customer's last message. */
   private readonly lastCustomerMessage = new Map<string, number>();
   /** The app has the Human Agent feature (App Review). */
@@ -210,12 +251,17 @@ export class MetaState {
       this.subscriptions,
       this.media,
       this.authCodes,
+      this.igAuthCodes,
+      this.igSubscriptions,
+      this.igScopes,
       this.lastCustomerMessage,
     ]) {
       map.clear();
     }
     this.sentMessages.length = 0;
     this.loginBehavior = { mode: 'prompt' };
+    this.igLoginBehavior = { mode: 'prompt' };
+    this.igCodeExchangeShape = 'data';
     this.pagingLimit = 100;
     this.humanAgent = this.initial.humanAgent ?? false;
     this.echoes = this.initial.echoes ?? true;
@@ -266,6 +312,7 @@ export class MetaState {
         name: ig.name ?? page.name,
         profilePictureUrl: this.addMedia({ kind: 'image' }).url,
         pageId: page.id,
+        appScopedId: this.newId(17),
       };
       this.igAccounts.set(id, igAccount);
       page.instagramAccountId = id;
@@ -329,6 +376,95 @@ export class MetaState {
     const customer = this.addCustomer({ igAccountId: igAccount.id, ...input.customer });
     this.setLastCustomerMessageAt(igAccount.id, customer.igsid, this.now());
     return { user, userToken, page, pageToken, igAccount, customer };
+  }
+
+  /** A professional Instagram account with no Facebook Page (reachable only through Instagram Login). */
+  addInstagramAccount(
+    input: { id?: string; username?: string; name?: string; scopes?: string[] } = {},
+  ): EmulatedInstagramAccount {
+    const id = input.id ?? `1784${this.newId(13)}`;
+    const igAccount: EmulatedInstagramAccount = {
+      id,
+      username: input.username ?? `studio_${id.slice(-5)}`,
+      name: input.name ?? 'Emulated Studio',
+      profilePictureUrl: this.addMedia({ kind: 'image' }).url,
+      pageId: '',
+      appScopedId: this.newId(17),
+    };
+    this.igAccounts.set(id, igAccount);
+    if (input.scopes) {
+      this.igScopes.set(id, new Set(input.scopes));
+    }
+    return igAccount;
+  }
+
+  /**
+   * The Instagram Login counterpart of seedBusiness: a Page-less professional account that
+   * granted the Instagram app its permissions, a long-lived Instagram User token, the account
+   * subscribed, and one customer whose window is open.
+   */
+  seedInstagramLoginBusiness(
+    input: { subscribe?: boolean; igAccountId?: string; customer?: Partial<EmulatedCustomer> } = {},
+  ): SeededInstagramLoginBusiness {
+    const igAccount = input.igAccountId
+      ? this.requireIgAccount(input.igAccountId)
+      : this.addInstagramAccount();
+    this.igScopes.set(igAccount.id, new Set(INSTAGRAM_LOGIN_SCOPES));
+    const igToken = this.issueInstagramToken(igAccount.id, { longLived: true });
+    if (input.subscribe !== false) {
+      this.igSubscriptions.set(igAccount.id, ['messages']);
+    }
+    const customer = this.addCustomer({ igAccountId: igAccount.id, ...input.customer });
+    this.setLastCustomerMessageAt(igAccount.id, customer.igsid, this.now());
+    return { igAccount, igToken, customer };
+  }
+
+  /** An Instagram User token: 1 hour short-lived, 60 days long-lived (meta-instagram-api.md §5.2). */
+  issueInstagramToken(
+    igAccountId: string,
+    options: { longLived?: boolean; expiresInSec?: number } = {},
+  ): string {
+    this.requireIgAccount(igAccountId);
+    const now = this.now();
+    const longLived = options.longLived ?? false;
+    const expiresAt =
+      now + (options.expiresInSec ?? (longLived ? LONG_LIVED_SECONDS : 3600)) * 1000;
+    const token = `IGAA${longLived ? 'L' : 'S'}${randomBytes(24).toString('base64url')}`;
+    this.tokens.set(token, {
+      token,
+      kind: 'instagram',
+      userId: igAccountId,
+      igAccountId,
+      issuedAt: now,
+      expiresAt,
+      longLived,
+    });
+    return token;
+  }
+
+  /** Moves a token's clock (e.g. issued 2 days ago, so Meta lets it be refreshed). */
+  setTokenTimes(token: string, times: { issuedAt?: number; expiresAt?: number | null }): void {
+    const record = this.tokens.get(token);
+    if (!record) {
+      throw new Error('unknown token');
+    }
+    if (times.issuedAt !== undefined) {
+      record.issuedAt = times.issuedAt;
+    }
+    if (times.expiresAt !== undefined) {
+      record.expiresAt = times.expiresAt;
+    }
+  }
+
+  /** Usable Instagram User tokens of an account, newest first. */
+  instagramTokensOf(igAccountId: string): EmulatedToken[] {
+    return [...this.tokens.values()]
+      .filter((t) => t.kind === 'instagram' && t.igAccountId === igAccountId && this.isUsable(t))
+      .sort((a, b) => b.issuedAt - a.issuedAt);
+  }
+
+  setInstagramLoginBehavior(behavior: Partial<InstagramLoginBehavior>): void {
+    this.igLoginBehavior = { ...this.igLoginBehavior, ...behavior };
   }
 
   // ------------------------------------------------------------ tokens
@@ -485,9 +621,24 @@ export class MetaState {
     this.requireUser(userId).grantedScopes.delete(permission);
   }
 
+  /** Subscribed through its Page (Facebook path) or itself (Instagram Login path). */
   isSubscribed(igAccountId: string): boolean {
     const ig = this.igAccounts.get(igAccountId);
-    return !!ig && this.subscriptions.has(ig.pageId);
+    return (
+      !!ig &&
+      ((ig.pageId !== '' && this.subscriptions.has(ig.pageId)) ||
+        this.igSubscriptions.has(igAccountId))
+    );
+  }
+
+  /** Only Instagram Login holds its webhooks (they are then signed with the Instagram app secret). */
+  isSubscribedOnlyThroughInstagramLogin(igAccountId: string): boolean {
+    const ig = this.igAccounts.get(igAccountId);
+    return (
+      !!ig &&
+      this.igSubscriptions.has(igAccountId) &&
+      !(ig.pageId !== '' && this.subscriptions.has(ig.pageId))
+    );
   }
 
   // ------------------------------------------------------------ login
@@ -580,7 +731,8 @@ export class MetaState {
         !this.users.has(id) &&
         !this.pages.has(id) &&
         !this.igAccounts.has(id) &&
-        !this.customers.has(id)
+        !this.customers.has(id) &&
+        ![...this.igAccounts.values()].some((ig) => ig.appScopedId === id)
       ) {
         return id;
       }

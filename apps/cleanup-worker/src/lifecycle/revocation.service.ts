@@ -52,12 +52,23 @@ export class RevocationService {
         this.record(steps, step, 'kept-shared');
         continue;
       }
+      // Instagram Login: the account holds its own subscription (page_id is its id), on
+      // graph.instagram.com with its own token.
       await this.step(steps, step, async () =>
-        (await this.graph.unsubscribeApp(pageToken, account.pageId)) ? 'revoked' : 'not-confirmed',
+        (await this.graph.forLogin(account.loginPath).unsubscribeApp(pageToken, account.pageId))
+          ? 'revoked'
+          : 'not-confirmed',
       );
     }
+    // Facebook users only: Instagram Login has no documented permission revocation (the account
+    // owner removes the app in Instagram's settings); unsubscribing and forgetting the token is it.
     const users = [
-      ...new Set(accounts.map((a) => a.connectedByUserId).filter((u): u is string => !!u)),
+      ...new Set(
+        accounts
+          .filter((a) => a.loginPath !== 'instagram')
+          .map((a) => a.connectedByUserId)
+          .filter((u): u is string => !!u),
+      ),
     ];
     for (const [index, userId] of users.entries()) {
       const step = `meta.permissions#${index + 1}`;

@@ -22,7 +22,7 @@ export const RETENTION_SCHEDULE: ReadonlyArray<Schedule<RetentionSweepJob>> = [
   { jobId: 'sweep.conversations', every: DAY_MS, data: { sweep: 'conversations' } },
 ];
 
-/** LiveChat refresh-ahead, and the watchdog tick (its interval follows WATCHDOG_INTERVAL_SECONDS). */
+/** LiveChat refresh-ahead, Instagram Login token refresh, and the watchdog tick (its interval follows WATCHDOG_INTERVAL_SECONDS). */
 export function tokenHealthSchedule(
   watchdogTickMs: number,
 ): ReadonlyArray<Schedule<TokenHealthJob>> {
@@ -33,6 +33,9 @@ export function tokenHealthSchedule(
       data: { check: 'livechat-refresh' },
     },
     { jobId: 'health.watchdog', every: watchdogTickMs, data: { check: 'watchdog' } },
+    // Instagram Login tokens live 60 days and are refreshed 20 days ahead: a few runs a day leave
+    // weeks of retries before one could expire.
+    { jobId: 'health.instagram-refresh', every: 6 * HOUR_MS, data: { check: 'instagram-refresh' } },
   ];
 }
 

@@ -32,8 +32,12 @@ export class TokenHealthProcessor implements OnApplicationBootstrap {
       async (job) => {
         const data = job.data;
         switch (data.check) {
-          case 'livechat-refresh': {
-            const result = await this.service.refreshLiveChat();
+          case 'livechat-refresh':
+          case 'instagram-refresh': {
+            const result =
+              data.check === 'livechat-refresh'
+                ? await this.service.refreshLiveChat()
+                : await this.service.refreshInstagramTokens();
             this.logger.log({ msg: 'token health check done', check: data.check, ...result });
             return 'completed';
           }

@@ -19,15 +19,6 @@ export class GatewayEnv extends PlatformApisEnv {
   @MinLength(8)
   META_VERIFY_TOKEN!: string;
 
-  /**
-   * The Instagram app secret (Instagram Login path), when it differs from META_APP_SECRET: which
-   * secret signs those webhooks is unconfirmed, so a signature valid under either is accepted.
-   */
-  @IsOptional()
-  @IsString()
-  @MinLength(8)
-  META_INSTAGRAM_APP_SECRET?: string;
-
   @IsString()
   @MinLength(16)
   LIVECHAT_WEBHOOK_SECRET!: string;

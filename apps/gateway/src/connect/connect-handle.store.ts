@@ -22,6 +22,8 @@ export interface PageOption {
   username: string | null;
   name: string | null;
   avatarUrl: string | null;
+  /** Epoch ms the token expires (Instagram Login); absent or null: never. */
+  tokenExpiresAt?: number | null;
 }
 
 /** A finished Facebook login waiting for the initiating installation's admin to complete it. */
@@ -32,6 +34,8 @@ export interface PendingConnect {
   livechatAccountId: string;
   /** App-scoped Facebook user id of whoever logged in. */
   facebookUserId: string | null;
+  /** `instagram`: an Instagram Login (one option: the account itself); absent: Facebook Login. */
+  login?: 'instagram';
   options: PageOption[];
 }
 

@@ -1,4 +1,8 @@
-import { MESSAGING_NOT_ALLOWED_REASON, REQUIRED_FACEBOOK_SCOPES } from '@app/connections';
+import {
+  MESSAGING_NOT_ALLOWED_REASON,
+  REQUIRED_FACEBOOK_SCOPES,
+  REQUIRED_INSTAGRAM_SCOPES,
+} from '@app/connections';
 import { html, SafeHtml } from '../pages/html.util';
 import { renderDocument, renderMessagePage } from '../pages/page-layout';
 import { CompleteOutcome, ConnectResult } from './instagram-connect.service';
@@ -33,6 +37,9 @@ function listOf(names: string[]): string {
  */
 export function renderConnectResult(result: ConnectResult, settingsOrigin: string): RenderedPage {
   const { outcome } = result;
+  const platform = result.login === 'instagram' ? 'Instagram' : 'Facebook';
+  const purposes =
+    result.login === 'instagram' ? REQUIRED_INSTAGRAM_SCOPES : REQUIRED_FACEBOOK_SCOPES;
   const popup = result.display === 'popup' ? '1' : '0';
   const message = (
     status: number,
@@ -63,8 +70,8 @@ export function renderConnectResult(result: ConnectResult, settingsOrigin: strin
           body: html`<section class="card notice notice-info" role="status">
             <h1>Finish connecting in the app settings</h1>
             <p id="handoff-status">
-              The Facebook login is done, but nothing is connected yet: the LiveChat administrator
-              who clicked “Connect Instagram account” finishes it in the app settings.
+              The ${platform} login is done, but nothing is connected yet: the LiveChat
+              administrator who clicked “Connect Instagram account” finishes it in the app settings.
             </p>
             <p>
               If you did not start this from the app settings of your own LiveChat organization,
@@ -75,14 +82,14 @@ export function renderConnectResult(result: ConnectResult, settingsOrigin: strin
         }),
       };
     case 'cancelled':
-      return message(200, 'Facebook login cancelled', [
-        'You cancelled the Facebook login, so no Instagram account was connected.',
+      return message(200, `${platform} login cancelled`, [
+        `You cancelled the ${platform} login, so no Instagram account was connected.`,
       ]);
     case 'login-failed':
-      return message(400, 'Facebook login failed', [
+      return message(400, `${platform} login failed`, [
         outcome.description
-          ? html`Facebook said: “${outcome.description.slice(0, 300)}”.`
-          : 'Facebook did not complete the login.',
+          ? html`${platform} said: “${outcome.description.slice(0, 300)}”.`
+          : `${platform} did not complete the login.`,
         'Nothing was connected.',
       ]);
     case 'bad-state':
@@ -111,9 +118,9 @@ export function renderConnectResult(result: ConnectResult, settingsOrigin: strin
     case 'login-expired':
       return message(
         400,
-        'Your Facebook login expired',
+        `Your ${platform} login expired`,
         [
-          'The Facebook login expired or was already used before the account could be connected. Nothing was changed.',
+          `The ${platform} login expired or was already used before the account could be connected. Nothing was changed.`,
           'Reconnect to try again.',
         ],
         RECONNECT,
@@ -123,14 +130,10 @@ export function renderConnectResult(result: ConnectResult, settingsOrigin: strin
         'The app needs every permission it asks for. These were not granted:',
         html`<ul class="missing-permissions">
           ${outcome.missing.map(
-            (p) =>
-              html`<li>
-                <code>${p}</code
-                >${REQUIRED_FACEBOOK_SCOPES[p] ? html` — to ${REQUIRED_FACEBOOK_SCOPES[p]}` : ''}
-              </li>`,
+            (p) => html`<li><code>${p}</code>${purposes[p] ? html` — to ${purposes[p]}` : ''}</li>`,
           )}
         </ul>`,
-        'Connect again and leave every permission switched on in the Facebook dialog.',
+        `Connect again and leave every permission switched on in the ${platform} dialog.`,
       ]);
     case 'no-pages':
       return message(422, 'No Facebook Page found', [
@@ -193,7 +196,9 @@ export function completeRefusal(
       return {
         status: 409,
         reason: 'taken',
-        message: `${handle(outcome.username)} is already connected to another LiveChat organization with this app. An Instagram account can be connected to one organization at a time: disconnect it there first.`,
+        message: outcome.existing.otherInstallation
+          ? `${handle(outcome.username)} is already connected to ${outcome.where} with this app. An Instagram account can be connected to one organization at a time: disconnect it there first.`
+          : `${handle(outcome.username)} is already connected to ${outcome.where}. An account is connected one way at a time (otherwise every message would arrive twice): disconnect it first to switch.`,
       };
     case 'messaging-not-allowed':
       return {

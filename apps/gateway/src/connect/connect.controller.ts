@@ -55,18 +55,25 @@ export class ConnectController {
   @HttpCode(200)
   @Header('cache-control', 'no-store')
   start(@Admin() admin: AdminContext, @Body(STRICT_BODY) body: ConnectRequestDto): { url: string } {
-    if (body.login === 'instagram') {
+    const login = body.login ?? 'facebook';
+    if (login === 'instagram' && !this.connect.instagramLoginAvailable()) {
       throw new BadRequestException(
-        'Instagram Login is not available yet: connect through Facebook Login ("login": "facebook").',
+        'Connecting an Instagram professional account directly (Instagram Login) is not set up on this server (META_INSTAGRAM_APP_ID and META_INSTAGRAM_APP_SECRET): connect through a Facebook Page ("login": "facebook").',
       );
     }
     this.flows.count('connect', 'started');
     return {
-      url: this.connect.loginUrl(admin.installation.id, admin.accountId, body.display ?? 'page'),
+      url: this.connect.loginUrl(
+        admin.installation.id,
+        admin.accountId,
+        body.display ?? 'page',
+        Date.now(),
+        login,
+      ),
     };
   }
 
-  /** Facebook Login comes back here with `code` + `state`, or `error` + `state`. */
+  /** Facebook Login and Instagram Login come back here with `code` + `state`, or `error` + `state`. */
   @Get('connect/instagram/callback')
   async callback(
     @Query() query: Record<string, unknown>,

@@ -3,6 +3,8 @@ import {
   accountHolder,
   ConnectionSignals,
   FACEBOOK_LOGIN_SCOPES,
+  INSTAGRAM_LOGIN_SCOPES,
+  INSTAGRAM_SUBSCRIBED_FIELDS,
   instagramAccessProblemOf,
   MessagingProbeOptions,
   PAGE_SUBSCRIBED_FIELDS,
@@ -11,10 +13,13 @@ import {
 } from '@app/connections';
 import { FacebookPage, isMetaGraphError, MetaGraphClient } from '@app/meta-graph';
 import {
+  connectionConflict,
+  ExistingConnection,
   InstagramAccountEntity,
   InstagramAccountRepository,
   InstagramAccountTakenError,
   InstallationRepository,
+  LoginPath,
 } from '@app/persistence';
 import { randomBytes } from 'node:crypto';
 import { GatewayEnv } from '../config/gateway.env';
@@ -35,14 +40,17 @@ export interface ConnectStatePayload {
   /** Nonce: each state is accepted once. */
   n: string;
   d: ConnectDisplay;
+  /** `instagram` for Instagram Login; absent for Facebook Login. */
+  l?: 'instagram';
 }
 
 export function parseConnectState(raw: unknown): ConnectStatePayload | undefined {
   if (typeof raw !== 'object' || raw === null) {
     return undefined;
   }
-  const { i, a, n, d } = raw as Record<string, unknown>;
+  const { i, a, n, d, l } = raw as Record<string, unknown>;
   if (
+    (l !== undefined && l !== 'instagram') ||
     typeof i !== 'string' ||
     !/^[0-9a-f-]{36}$/i.test(i) ||
     typeof a !== 'string' ||
@@ -53,7 +61,7 @@ export function parseConnectState(raw: unknown): ConnectStatePayload | undefined
   ) {
     return undefined;
   }
-  return { i, a, n, d };
+  return l === 'instagram' ? { i, a, n, d, l } : { i, a, n, d };
 }
 
 export type ChooserOptionState = 'available' | 'connected-here' | 'taken';
@@ -89,7 +97,7 @@ export type PageConnectOutcome =
   | { kind: 'login-expired' }
   | { kind: 'missing-permissions'; missing: string[] }
   | { kind: 'messaging-not-allowed'; username: string | null }
-  | { kind: 'taken'; username: string | null }
+  | { kind: 'taken'; username: string | null; existing: ExistingConnection; where: string }
   | { kind: 'upstream-failed' };
 
 /** `POST /api/instagram/connect/complete`'s outcomes. */
@@ -105,6 +113,8 @@ export type CompleteOutcome =
 export interface ConnectResult {
   display: ConnectDisplay;
   outcome: ConnectOutcome;
+  /** Which dialog came back (wording of the page). */
+  login?: LoginPath;
 }
 
 export interface CallbackQuery {
@@ -155,12 +165,22 @@ export class InstagramConnectService {
     };
   }
 
-  /** The Facebook Login dialog for this installation (`auth_type=rerequest`: declined permissions are asked again). */
+  /** Instagram Login needs the Instagram app's id and secret (META_INSTAGRAM_APP_ID/SECRET). */
+  instagramLoginAvailable(): boolean {
+    return this.graph.instagramLoginAvailable();
+  }
+
+  /**
+   * The login dialog for this installation: Facebook Login (`auth_type=rerequest`: declined
+   * permissions are asked again) or Instagram Login. Both come back to the same callback; the
+   * signed state says which.
+   */
   loginUrl(
     installationId: string,
     livechatAccountId: string,
     display: ConnectDisplay,
     now: number = Date.now(),
+    login: LoginPath = 'facebook',
   ): string {
     const state = this.signState(
       {
@@ -168,9 +188,17 @@ export class InstagramConnectService {
         a: livechatAccountId,
         n: randomBytes(16).toString('base64url'),
         d: display,
+        ...(login === 'instagram' ? { l: 'instagram' as const } : {}),
       },
       now,
     );
+    if (login === 'instagram') {
+      return this.graph.buildInstagramLoginUrl({
+        redirectUri: this.redirectUri,
+        state,
+        scopes: [...INSTAGRAM_LOGIN_SCOPES],
+      });
+    }
     return this.graph.buildLoginDialogUrl({
       redirectUri: this.redirectUri,
       state,
@@ -189,7 +217,8 @@ export class InstagramConnectService {
       return { display: 'page', outcome: { kind: 'bad-state', reason: check.reason } };
     }
     const { i: installationId, n: nonce, d: display, a: livechatAccountId } = check.payload;
-    const done = (outcome: ConnectOutcome): ConnectResult => ({ display, outcome });
+    const login: LoginPath = check.payload.l === 'instagram' ? 'instagram' : 'facebook';
+    const done = (outcome: ConnectOutcome): ConnectResult => ({ display, outcome, login });
     if (!(await this.handles.claimNonce(nonce, CONNECT_STATE_TTL_MS))) {
       return done({ kind: 'state-used' });
     }
@@ -204,7 +233,13 @@ export class InstagramConnectService {
       );
     }
     if (!query.code) {
-      return done({ kind: 'bad-request', message: 'Facebook sent no login code.' });
+      return done({
+        kind: 'bad-request',
+        message: `${login === 'instagram' ? 'Instagram' : 'Facebook'} sent no login code.`,
+      });
+    }
+    if (login === 'instagram') {
+      return done(await this.instagramCallback(installationId, livechatAccountId, query.code));
     }
     try {
       const short = await this.graph.exchangeCode({
@@ -252,6 +287,63 @@ export class InstagramConnectService {
   }
 
   /**
+   * Instagram Login (meta-instagram-api.md §5.2): code → short-lived token (either answer shape) →
+   * 60-day token → the professional account it acts for (`user_id`, what webhooks carry) → a
+   * handle with that one account, completed like a single Page.
+   */
+  private async instagramCallback(
+    installationId: string,
+    livechatAccountId: string,
+    code: string,
+  ): Promise<ConnectOutcome> {
+    try {
+      const short = await this.graph.exchangeInstagramCode({ code, redirectUri: this.redirectUri });
+      const missing = INSTAGRAM_LOGIN_SCOPES.filter((s) => !short.permissions.includes(s));
+      if (short.permissions.length > 0 && missing.length > 0) {
+        return { kind: 'missing-permissions', missing };
+      }
+      const long = await this.graph.exchangeInstagramLongLivedToken(short.accessToken);
+      const me = await this.graph.instagramMe(long.accessToken);
+      const expiresAt = long.expiresIn ? Date.now() + long.expiresIn * 1000 : null;
+      const handle = await this.handles.save({
+        installationId,
+        livechatAccountId,
+        facebookUserId: me.appScopedId ?? null,
+        login: 'instagram',
+        options: [
+          {
+            // The account holds its own subscription on this path: it stands where a Page would.
+            pageId: me.userId,
+            pageName: '',
+            instagramAccountId: me.userId,
+            pageToken: long.accessToken,
+            username: me.username ?? null,
+            name: me.name ?? null,
+            avatarUrl: me.profilePictureUrl ?? null,
+            tokenExpiresAt: expiresAt,
+          },
+        ],
+      });
+      this.logger.log({
+        msg: 'instagram connect (Instagram Login): login finished, waiting for the settings page',
+        installationId,
+        livechatAccountId,
+      });
+      return { kind: 'handoff', handle };
+    } catch (error) {
+      if (
+        isMetaGraphError(error) &&
+        error.method === 'exchangeInstagramCode' &&
+        error.status === 400
+      ) {
+        // api.instagram.com refuses used, expired or mismatched codes with a 400.
+        return { kind: 'login-expired' };
+      }
+      return this.failure(error, installationId);
+    }
+  }
+
+  /**
    * The settings page's half: the admin (already authenticated, of `installationId`) presents the
    * handle. Only the installation named in the state may use it; a handle presented by another
    * one has left the initiator's browser, so it is burnt. With several Pages and no `pageId`, the
@@ -290,7 +382,10 @@ export class InstagramConnectService {
     }
     let outcome: PageConnectOutcome;
     try {
-      outcome = await this.connectPage(installationId, taken.pending.facebookUserId, option);
+      outcome =
+        taken.pending.login === 'instagram'
+          ? await this.connectInstagramLogin(installationId, taken.pending.facebookUserId, option)
+          : await this.connectPage(installationId, taken.pending.facebookUserId, option);
     } catch (error) {
       const failure = this.failure(error, installationId);
       outcome =
@@ -307,18 +402,55 @@ export class InstagramConnectService {
     return outcome;
   }
 
+  /** Instagram Login's half of complete: subscribe the account itself, store its own token. */
+  private async connectInstagramLogin(
+    installationId: string,
+    appScopedUserId: string | null,
+    option: PageOption,
+  ): Promise<PageConnectOutcome> {
+    const existing = await this.accounts.findByInstagramId(option.instagramAccountId);
+    const conflict = connectionConflict(existing, installationId, 'instagram');
+    if (conflict) {
+      return this.taken(option.username, conflict);
+    }
+    try {
+      const subscribed = await this.graph
+        .forLogin('instagram')
+        .subscribeApp(option.pageToken, option.instagramAccountId, [
+          ...INSTAGRAM_SUBSCRIBED_FIELDS,
+        ]);
+      if (!subscribed) {
+        this.logger.warn({ msg: 'instagram connect: subscription not confirmed', installationId });
+        return { kind: 'upstream-failed' };
+      }
+    } catch (error) {
+      const access = instagramAccessProblemOf(error);
+      if (access?.kind === 'messaging-not-allowed') {
+        return { kind: 'messaging-not-allowed', username: option.username };
+      }
+      if (access?.kind === 'permission-missing') {
+        return {
+          kind: 'missing-permissions',
+          missing: [access.permission ?? 'instagram_business_manage_messages'],
+        };
+      }
+      throw error;
+    }
+    return this.store(installationId, existing, option, {
+      loginPath: 'instagram',
+      connectedByUserId: appScopedUserId,
+    });
+  }
+
   private async connectPage(
     installationId: string,
     facebookUserId: string | null,
     option: PageOption,
   ): Promise<PageConnectOutcome> {
     const existing = await this.accounts.findByInstagramId(option.instagramAccountId);
-    if (
-      existing &&
-      existing.installationId !== installationId &&
-      existing.status !== 'disconnected'
-    ) {
-      return { kind: 'taken', username: option.username };
+    const conflict = connectionConflict(existing, installationId, 'facebook');
+    if (conflict) {
+      return this.taken(option.username, conflict);
     }
     const problem = await probeInstagramMessaging(this.probe, option.pageToken, option.pageId);
     if (problem) {
@@ -345,6 +477,18 @@ export class InstagramConnectService {
       }
       throw error;
     }
+    return this.store(installationId, existing, option, {
+      loginPath: 'facebook',
+      connectedByUserId: facebookUserId,
+    });
+  }
+
+  private async store(
+    installationId: string,
+    existing: InstagramAccountEntity | null,
+    option: PageOption,
+    path: { loginPath: LoginPath; connectedByUserId: string | null },
+  ): Promise<PageConnectOutcome> {
     let account: InstagramAccountEntity;
     try {
       account = await this.accounts.connect({
@@ -356,11 +500,16 @@ export class InstagramConnectService {
         name: option.name,
         pageName: option.pageName || null,
         avatarUrl: option.avatarUrl,
-        connectedByUserId: facebookUserId,
+        connectedByUserId: path.connectedByUserId,
+        loginPath: path.loginPath,
+        tokenExpiresAt:
+          option.tokenExpiresAt !== undefined && option.tokenExpiresAt !== null
+            ? new Date(option.tokenExpiresAt)
+            : null,
       });
     } catch (error) {
       if (error instanceof InstagramAccountTakenError) {
-        return { kind: 'taken', username: option.username };
+        return this.taken(option.username, error.existing);
       }
       throw error;
     }
@@ -373,6 +522,26 @@ export class InstagramConnectService {
       accountId: account.id,
     });
     return { kind: 'connected', account, reconnected };
+  }
+
+  /** Refused: says where the account is connected now (path here, or the other organization). */
+  private async taken(
+    username: string | null,
+    existing: ExistingConnection,
+  ): Promise<PageConnectOutcome> {
+    let where: string;
+    if (existing.otherInstallation) {
+      const other = await this.installations.findById(existing.installationId);
+      where = other?.licenseId
+        ? `another LiveChat organization (license ${other.licenseId})`
+        : 'another LiveChat organization';
+    } else {
+      where =
+        existing.loginPath === 'facebook'
+          ? 'this LiveChat organization through a Facebook Page'
+          : 'this LiveChat organization as an Instagram professional account (Instagram Login)';
+    }
+    return { kind: 'taken', username, existing, where };
   }
 
   /** Display data of a Page's Instagram account; the connection does not depend on it. */

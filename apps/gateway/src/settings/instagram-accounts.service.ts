@@ -23,6 +23,8 @@ export function accountView(row: InstagramAccountEntity): AccountView {
     avatarUrl: row.avatarUrl,
     pageId: row.pageId,
     pageName: row.pageName,
+    loginPath: row.loginPath,
+    tokenExpiresAt: row.tokenExpiresAt ? row.tokenExpiresAt.toISOString() : null,
     status: row.status,
     statusReason: row.statusReason,
     livechatGroupId: row.livechatGroupId,

@@ -11,6 +11,7 @@ import {
   UseGuards,
   ValidationPipe,
 } from '@nestjs/common';
+import { MetaGraphClient } from '@app/meta-graph';
 import { InstallationEntity, InstallationRepository } from '@app/persistence';
 import { GatewayEnv } from '../config/gateway.env';
 import { Admin, AdminAuthGuard, AdminContext } from './admin-auth.guard';
@@ -33,6 +34,7 @@ export class SettingsApiController {
     private readonly accounts: InstagramAccountsService,
     private readonly groups: LiveChatGroupsService,
     private readonly env: GatewayEnv,
+    private readonly graph: MetaGraphClient,
   ) {}
 
   @Get('settings')
@@ -107,6 +109,7 @@ export class SettingsApiController {
       status: installation.status,
       humanAgentEnabled: installation.humanAgentEnabled,
       purgeDelaySeconds: this.env.PURGE_DELAY_SECONDS,
+      instagramLoginAvailable: this.graph.instagramLoginAvailable(),
     };
   }
 }

@@ -124,12 +124,40 @@ export function renderSettingsPage(config: {
         <section class="card" aria-labelledby="accounts-title">
           <div class="card-head">
             <h1 id="accounts-title">Instagram accounts</h1>
-            <button id="connect" class="button" type="button">Connect Instagram account</button>
           </div>
           <p class="muted">
             Direct Messages to these accounts arrive in LiveChat as chats, in the LiveChat group
             chosen for each account; agents’ replies go back to Instagram.
           </p>
+          <div class="connect-options" role="group" aria-labelledby="connect-title">
+            <h2 id="connect-title">Connect an Instagram account</h2>
+            <p class="actions">
+              <button
+                id="connect-instagram"
+                class="button"
+                type="button"
+                aria-describedby="connect-instagram-hint"
+              >
+                Instagram professional account
+              </button>
+            </p>
+            <p id="connect-instagram-hint" class="muted">
+              Log in with Instagram. For Business and Creator accounts; no Facebook Page needed.
+            </p>
+            <p class="actions">
+              <button
+                id="connect"
+                class="button button-secondary"
+                type="button"
+                aria-describedby="connect-facebook-hint"
+              >
+                Through a Facebook Page
+              </button>
+            </p>
+            <p id="connect-facebook-hint" class="muted">
+              Log in with Facebook and choose the Facebook Page your Instagram account is linked to.
+            </p>
+          </div>
           <ul id="accounts" class="accounts" aria-label="Connected Instagram accounts"></ul>
           <p id="accounts-empty" hidden>No Instagram account is connected yet.</p>
           <p id="disconnected-note" class="muted" hidden></p>

@@ -10,7 +10,12 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { AccountHealthState, InstagramAccountStatus, InstallationStatus } from '@app/persistence';
+import {
+  AccountHealthState,
+  InstagramAccountStatus,
+  InstallationStatus,
+  LoginPath,
+} from '@app/persistence';
 
 /** `PUT /api/settings`. */
 export class UpdateSettingsDto {
@@ -82,6 +87,8 @@ export interface SettingsView {
   humanAgentEnabled: boolean;
   /** Disconnected accounts' data is deleted this long after the disconnect. */
   purgeDelaySeconds: number;
+  /** Connecting with Instagram Login is configured (META_INSTAGRAM_APP_ID/SECRET). */
+  instagramLoginAvailable: boolean;
 }
 
 export interface AccountView {
@@ -92,6 +99,10 @@ export interface AccountView {
   avatarUrl: string | null;
   pageId: string;
   pageName: string | null;
+  /** `facebook`: through its Facebook Page; `instagram`: Instagram Login (no Page). */
+  loginPath: LoginPath;
+  /** ISO time its token expires (Instagram Login), or null. */
+  tokenExpiresAt: string | null;
   status: InstagramAccountStatus;
   statusReason: string | null;
   /** LiveChat group this account's new chats go to. */

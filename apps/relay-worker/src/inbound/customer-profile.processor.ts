@@ -71,7 +71,9 @@ export class CustomerProfileProcessor implements OnApplicationBootstrap {
     }
     if (pageToken) {
       try {
-        const profile = await this.graph.getUserProfile(pageToken, conversation.igsid);
+        const profile = await this.graph
+          .forLogin(account?.loginPath ?? 'facebook')
+          .getUserProfile(pageToken, conversation.igsid);
         name = profile.name || (profile.username ? `@${profile.username}` : conversation.igsid);
         if (profile.username) {
           sessionFields.instagram_username = `@${profile.username}`;

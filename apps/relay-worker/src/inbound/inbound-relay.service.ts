@@ -123,7 +123,11 @@ export class InboundRelayService {
     const item = parseInstagramMessagingItem(job.item);
 
     if (item.kind === 'echo') {
-      if (item.appId === this.env.META_APP_ID) {
+      // Our app on either path: the Meta app (Page) or the Instagram app (Instagram Login).
+      if (
+        item.appId !== undefined &&
+        (item.appId === this.env.META_APP_ID || item.appId === this.env.META_INSTAGRAM_APP_ID)
+      ) {
         // Evidence for a reply whose send outcome we may not have recorded (see EchoEvidence).
         const fp = this.echoes.fingerprintOfEcho(item.content);
         if (fp) {

@@ -333,15 +333,17 @@ export class OutboundRelayService {
           window.messagingType === 'MESSAGE_TAG'
             ? { messagingType: 'MESSAGE_TAG' as const, tag: window.tag }
             : { messagingType: 'RESPONSE' as const };
+        // Each account's own host: graph.facebook.com (Page token) or graph.instagram.com.
+        const graph = this.graph.forLogin(account.loginPath);
         const result =
           part.kind === 'text'
-            ? await this.graph.sendText(pageToken, {
+            ? await graph.sendText(pageToken, {
                 recipientId: conversation.igsid,
                 text: part.text,
                 ...tagging,
                 ...(part.quickReplies ? { quickReplies: part.quickReplies } : {}),
               })
-            : await this.graph.sendAttachment(pageToken, {
+            : await graph.sendAttachment(pageToken, {
                 recipientId: conversation.igsid,
                 type: part.type,
                 url: part.url,
@@ -554,7 +556,7 @@ export class OutboundRelayService {
       return 'ignored';
     }
     try {
-      await this.graph.sendSenderAction(pageToken, {
+      await this.graph.forLogin(target.account.loginPath).sendSenderAction(pageToken, {
         recipientId: target.conversation.igsid,
         action: 'mark_seen',
       });

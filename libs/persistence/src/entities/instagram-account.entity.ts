@@ -18,7 +18,10 @@ export type InstagramAccountStatus = 'active' | 'needs_reconnect' | 'disconnecte
  */
 export type AccountHealthState = 'working' | 'repaired' | 'needs_you';
 
-/** An Instagram professional account, reached through its Facebook Page, connected to an installation. */
+/** `facebook`: Messenger API for Instagram, Page token; `instagram`: Instagram Login, IG User token. */
+export type LoginPath = 'facebook' | 'instagram';
+
+/** An Instagram professional account, reached through its Facebook Page or Instagram Login, connected to an installation. */
 @Entity({ name: 'instagram_accounts' })
 export class InstagramAccountEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -32,8 +35,21 @@ export class InstagramAccountEntity {
   @JoinColumn({ name: 'installation_id' })
   installation?: InstallationEntity;
 
+  /**
+   * What holds the webhook subscription: the Facebook Page (`facebook` path) or, on the
+   * `instagram` path (Instagram Login, no Page), the Instagram account itself.
+   */
   @Column({ name: 'page_id', type: 'varchar', length: 64 })
   pageId!: string;
+
+  /** How it was connected: through its Facebook Page, or with Instagram Login (graph.instagram.com). */
+  @Column({ name: 'login_path', type: 'varchar', length: 16, default: 'facebook' })
+  loginPath!: LoginPath;
+
+  /** When the token expires (Instagram Login's 60-day tokens; null: Page tokens do not). */
+  @Index('ix_instagram_accounts_token_expires_at')
+  @Column({ name: 'token_expires_at', type: 'timestamptz', nullable: true })
+  tokenExpiresAt!: Date | null;
 
   /** The id Instagram webhooks carry (entry.id / recipient.id). One installation at a time. */
   @Index('uq_instagram_accounts_instagram_account_id', { unique: true })

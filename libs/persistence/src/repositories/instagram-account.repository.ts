@@ -7,6 +7,7 @@ import { pageTokenContext } from '../crypto/token-contexts';
 import {
   InstagramAccountEntity,
   InstagramAccountStatus,
+  LoginPath,
 } from '../entities/instagram-account.entity';
 
 export interface InstagramAccountConnection {
@@ -19,13 +20,55 @@ export interface InstagramAccountConnection {
   pageName: string | null;
   avatarUrl: string | null;
   connectedByUserId: string | null;
+  /** Default `facebook`. */
+  loginPath?: LoginPath;
+  /** When `pageToken` expires (Instagram Login tokens); null or absent: never. */
+  tokenExpiresAt?: Date | null;
+}
+
+/** Where a refused account is connected now. */
+export interface ExistingConnection {
+  installationId: string;
+  loginPath: LoginPath;
+  /** True: another installation (LiveChat organization); false: this one, through the other path. */
+  otherInstallation: boolean;
 }
 
 export class InstagramAccountTakenError extends Error {
-  constructor() {
-    super('this Instagram account is connected to another LiveChat organization');
+  constructor(readonly existing: ExistingConnection) {
+    super(
+      existing.otherInstallation
+        ? 'this Instagram account is connected to another LiveChat organization'
+        : `this Instagram account is already connected here through ${existing.loginPath === 'facebook' ? 'a Facebook Page' : 'Instagram Login'}`,
+    );
     this.name = 'InstagramAccountTakenError';
   }
+}
+
+/**
+ * Whether connecting `instagramAccountId` through `loginPath` into `installationId` collides with
+ * the row there now: another installation's live connection, or this installation's through the
+ * other path (Meta would deliver every DM twice). Disconnected rows never collide.
+ */
+export function connectionConflict(
+  existing: Pick<InstagramAccountEntity, 'installationId' | 'loginPath' | 'status'> | null,
+  installationId: string,
+  loginPath: LoginPath,
+): ExistingConnection | undefined {
+  if (!existing || existing.status === 'disconnected') {
+    return undefined;
+  }
+  if (existing.installationId !== installationId) {
+    return {
+      installationId: existing.installationId,
+      loginPath: existing.loginPath,
+      otherInstallation: true,
+    };
+  }
+  if (existing.loginPath !== loginPath) {
+    return { installationId, loginPath: existing.loginPath, otherInstallation: false };
+  }
+  return undefined;
 }
 
 @Injectable()
@@ -60,12 +103,13 @@ export class InstagramAccountRepository {
         where: { instagramAccountId: connection.instagramAccountId },
         lock: { mode: 'pessimistic_write' },
       });
-      if (
-        existing &&
-        existing.installationId !== connection.installationId &&
-        existing.status !== 'disconnected'
-      ) {
-        throw new InstagramAccountTakenError();
+      const conflict = connectionConflict(
+        existing,
+        connection.installationId,
+        connection.loginPath ?? 'facebook',
+      );
+      if (conflict) {
+        throw new InstagramAccountTakenError(conflict);
       }
       if (existing && existing.installationId !== connection.installationId) {
         await repo.delete({ id: existing.id });
@@ -81,6 +125,8 @@ export class InstagramAccountRepository {
       row.pageName = connection.pageName;
       row.avatarUrl = connection.avatarUrl;
       row.connectedByUserId = connection.connectedByUserId;
+      row.loginPath = connection.loginPath ?? 'facebook';
+      row.tokenExpiresAt = connection.tokenExpiresAt ?? null;
       row.status = 'active';
       row.statusReason = null;
       row.purgeAt = null;
@@ -102,6 +148,43 @@ export class InstagramAccountRepository {
     return account.pageTokenEnc
       ? this.cipher.decrypt(account.pageTokenEnc, this.context(account.id))
       : null;
+  }
+
+  /**
+   * Stores a refreshed token, unless the row's token changed meanwhile (a reconnect, or another
+   * refresh): `previousEnc` is the ciphertext the refresh started from. True when stored.
+   */
+  async replaceToken(
+    account: Pick<InstagramAccountEntity, 'id' | 'installationId' | 'pageTokenEnc'>,
+    token: string,
+    expiresAt: Date | null,
+  ): Promise<boolean> {
+    const result = await this.rows
+      .createQueryBuilder()
+      .update()
+      .set({
+        pageTokenEnc: this.cipher.encrypt(token, this.context(account.id)),
+        tokenExpiresAt: expiresAt,
+      })
+      .where('installation_id = :installationId AND id = :id', {
+        installationId: account.installationId,
+        id: account.id,
+      })
+      .andWhere('page_token_enc IS NOT DISTINCT FROM :previous', { previous: account.pageTokenEnc })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Live Instagram Login accounts whose token expires before `before`, soonest first. */
+  listTokensExpiringBefore(before: Date, limit: number): Promise<InstagramAccountEntity[]> {
+    return this.rows
+      .createQueryBuilder('a')
+      .where("a.login_path = 'instagram'")
+      .andWhere("a.status <> 'disconnected'")
+      .andWhere('a.token_expires_at IS NOT NULL AND a.token_expires_at < :before', { before })
+      .orderBy('a.token_expires_at', 'ASC')
+      .limit(limit)
+      .getMany();
   }
 
   async setStatus(

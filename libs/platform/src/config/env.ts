@@ -74,6 +74,33 @@ export class PlatformApisEnv extends CoreEnv {
   @IsHttpUrl()
   META_OAUTH_URL = 'https://www.facebook.com';
 
+  /**
+   * The Instagram app ("API setup with Instagram login"). Optional: without both, connecting
+   * through Instagram Login is off (the settings page says so). Which secret signs those webhooks
+   * is unconfirmed, so a signature valid under either secret is accepted.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  META_INSTAGRAM_APP_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(8)
+  META_INSTAGRAM_APP_SECRET?: string;
+
+  /** Instagram Login's authorization dialog host. */
+  @IsHttpUrl()
+  INSTAGRAM_OAUTH_URL = 'https://www.instagram.com';
+
+  /** Instagram Login's code exchange host. */
+  @IsHttpUrl()
+  INSTAGRAM_API_URL = 'https://api.instagram.com';
+
+  /** Instagram Login's Graph host: tokens, Send API, profiles, subscriptions. */
+  @IsHttpUrl()
+  INSTAGRAM_GRAPH_URL = 'https://graph.instagram.com';
+
   @IsString()
   @MinLength(1)
   LIVECHAT_CLIENT_ID!: string;

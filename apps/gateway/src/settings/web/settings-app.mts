@@ -22,6 +22,8 @@ interface AccountView {
   avatarUrl: string | null;
   pageId: string;
   pageName: string | null;
+  /** `instagram`: connected as an Instagram professional account (Instagram Login). */
+  loginPath?: 'facebook' | 'instagram';
   status: 'active' | 'needs_reconnect' | 'disconnected';
   statusReason: string | null;
   livechatGroupId: number;
@@ -52,7 +54,10 @@ interface SettingsView {
   status: 'active' | 'needs_reauth' | 'uninstalled';
   humanAgentEnabled: boolean;
   purgeDelaySeconds: number;
+  instagramLoginAvailable?: boolean;
 }
+
+type LoginPath = 'facebook' | 'instagram';
 
 interface StoredToken {
   token: string;
@@ -344,7 +349,7 @@ function handleSignInReturn(): 'popup-done' | 'accepted' | 'none' {
 
 const STATUS_LABELS: Record<AccountView['status'], string> = {
   active: 'Active',
-  needs_reconnect: 'Needs reconnect',
+  needs_reconnect: 'Needs you',
   disconnected: 'Disconnected',
 };
 
@@ -490,7 +495,11 @@ function accountItem(account: AccountView): HTMLLIElement {
     el('p', { className: 'account-title' }, el('strong', { textContent: title }), ' ', badge),
     el('p', {
       className: 'muted',
-      textContent: `${account.name && account.username ? `${account.name} · ` : ''}Facebook Page: ${account.pageName ?? account.pageId}`,
+      textContent: `${account.name && account.username ? `${account.name} · ` : ''}${
+        account.loginPath === 'instagram'
+          ? 'Instagram professional account (Instagram login)'
+          : `Facebook Page: ${account.pageName ?? account.pageId}`
+      }`,
     }),
     el('p', { className: 'muted', textContent: formatTime(account.lastRelayedAt) }),
   );
@@ -513,7 +522,7 @@ function accountItem(account: AccountView): HTMLLIElement {
     });
     reconnect.dataset.action = 'reconnect';
     reconnect.setAttribute('aria-label', `Reconnect ${title}`);
-    reconnect.addEventListener('click', () => void connect());
+    reconnect.addEventListener('click', () => void connect(account.loginPath ?? 'facebook'));
     actions.append(reconnect);
   }
   const disconnect = el('button', {
@@ -633,11 +642,15 @@ async function loadAccounts(): Promise<void> {
   renderAccounts(accounts);
 }
 
-/** The Facebook window this page opened (its handle is accepted from it only). */
+/** The Facebook or Instagram window this page opened (its handle is accepted from it only). */
 let connectWindow: Window | null = null;
 
-/** "Connect Instagram account" and "Reconnect": the same Facebook Login flow. */
-async function connect(): Promise<void> {
+/**
+ * "Instagram professional account" (Instagram Login), "Through a Facebook Page" (Facebook Login)
+ * and "Reconnect" (the account's own way): the dialog, then the callback's handle comes back.
+ */
+async function connect(login: LoginPath = 'facebook'): Promise<void> {
+  const platform = login === 'instagram' ? 'Instagram' : 'Facebook';
   const popup = inFrame();
   // A popup must open in the click itself, before any await, or browsers block it.
   const win = popup
@@ -645,19 +658,20 @@ async function connect(): Promise<void> {
     : null;
   if (popup && !win) {
     announce(
-      'The Facebook window was blocked. Allow pop-ups for this page and try again.',
+      `The ${platform} window was blocked. Allow pop-ups for this page and try again.`,
       'error',
     );
     return;
   }
   try {
     const { url } = await api<{ url: string }>('POST', '/api/instagram/connect', {
+      login,
       display: popup ? 'popup' : 'page',
     });
     if (win) {
       connectWindow = win;
       win.location.href = url;
-      announce('Finish connecting in the Facebook window.');
+      announce(`Finish connecting in the ${platform} window.`);
     } else {
       window.location.assign(url);
     }
@@ -798,6 +812,15 @@ async function loadSettings(): Promise<void> {
     humanAgent.checked = settings.humanAgentEnabled;
   }
   show(byId('reauth-banner'), settings.status === 'needs_reauth');
+  const instagram = byId<HTMLButtonElement>('connect-instagram');
+  const hint = byId('connect-instagram-hint');
+  if (instagram && settings.instagramLoginAvailable === false) {
+    instagram.disabled = true;
+    if (hint) {
+      hint.textContent =
+        'Not available on this server yet (its operator has not set up the Instagram app): connect through a Facebook Page.';
+    }
+  }
 }
 
 async function saveSettings(event: SubmitEvent): Promise<void> {
@@ -863,7 +886,8 @@ function startSettingsPage(): void {
     }
   }
   byId('signin')?.addEventListener('click', startSignIn);
-  byId('connect')?.addEventListener('click', () => void connect());
+  byId('connect')?.addEventListener('click', () => void connect('facebook'));
+  byId('connect-instagram')?.addEventListener('click', () => void connect('instagram'));
   byId<HTMLFormElement>('settings-form')?.addEventListener(
     'submit',
     (event) => void saveSettings(event),

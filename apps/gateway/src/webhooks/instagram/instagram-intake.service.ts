@@ -84,7 +84,10 @@ export class InstagramIntakeService {
           continue;
         }
         const itemKey = instagramItemKey(item);
-        const ownEcho = item.kind === 'echo' && item.appId === this.env.META_APP_ID;
+        const ownEcho =
+          item.kind === 'echo' &&
+          item.appId !== undefined &&
+          (item.appId === this.env.META_APP_ID || item.appId === this.env.META_INSTAGRAM_APP_ID);
         const jobId = jobIds.instagramItem(accountId, itemKey);
         const data: InstagramInboundJob = {
           correlationId,
