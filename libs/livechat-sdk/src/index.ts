@@ -8,7 +8,6 @@ export {
   classifyLiveChatFailure,
   parseRetryAfter,
 } from './livechat-api.error';
-export type { LiveChatFailureKind } from './livechat-api.error';
 export { LiveChatAccountsClient } from './livechat-accounts.client';
 export type {
   AgentTokenSet,

@@ -1,9 +1,8 @@
-/** How a failed call should be handled; a queue backoff reads this, never the message. */
-export type LiveChatFailureKind = 'retryable' | 'rate-limited' | 'auth' | 'permanent';
+import { ClassifiedError, FailureKind } from '@app/platform';
 
 export interface LiveChatApiErrorInit {
   method: string;
-  kind: LiveChatFailureKind;
+  kind: FailureKind;
   status?: number;
   vendorType?: string;
   retryAfterMs?: number;
@@ -18,9 +17,7 @@ export interface LiveChatApiErrorInit {
  * Every failure of the LiveChat clients. The message is built only from the method, kind, vendor
  * type and status, so it never contains tokens, request bodies or message text.
  */
-export class LiveChatApiError extends Error {
-  readonly kind: LiveChatFailureKind;
-  readonly retryAfterMs?: number;
+export class LiveChatApiError extends ClassifiedError {
   readonly status?: number;
   readonly vendorType?: string;
   readonly method: string;
@@ -29,21 +26,17 @@ export class LiveChatApiError extends Error {
   constructor(init: LiveChatApiErrorInit) {
     const detail = [init.kind, init.vendorType ?? init.reason].filter(Boolean).join(' ');
     const status = init.status !== undefined ? ` (${init.status})` : '';
-    super(
-      `livechat ${init.method} failed: ${detail}${status}`,
-      init.cause !== undefined ? { cause: init.cause } : undefined,
-    );
+    super(init.kind, `livechat ${init.method} failed: ${detail}${status}`, {
+      retryAfterMs: init.retryAfterMs,
+      cause: init.cause,
+    });
     this.name = 'LiveChatApiError';
-    this.kind = init.kind;
     this.method = init.method;
     if (init.status !== undefined) {
       this.status = init.status;
     }
     if (init.vendorType !== undefined) {
       this.vendorType = init.vendorType;
-    }
-    if (init.retryAfterMs !== undefined) {
-      this.retryAfterMs = init.retryAfterMs;
     }
     if (init.region !== undefined) {
       this.region = init.region;
@@ -71,7 +64,7 @@ const AUTH_TYPES = new Set(['authentication', 'invalid_grant', 'invalid_token', 
 export function classifyLiveChatFailure(
   status: number | undefined,
   vendorType: string | undefined,
-): LiveChatFailureKind {
+): FailureKind {
   if (status === undefined) {
     return 'retryable';
   }

@@ -1,5 +1,6 @@
 import { classifyGraphFailure, retryAfterFromHeaders } from './classify-graph-error.util';
-import { MetaErrorKind, MetaErrorReason, MetaGraphError } from './meta-graph.error';
+import { FailureKind } from '@app/platform';
+import { MetaErrorReason, MetaGraphError } from './meta-graph.error';
 
 function graphBody(code: number, subcode?: number): unknown {
   return {
@@ -14,7 +15,7 @@ function graphBody(code: number, subcode?: number): unknown {
 }
 
 describe('classifyGraphFailure', () => {
-  it.each<[number, number | undefined, number, MetaErrorKind, MetaErrorReason]>([
+  it.each<[number, number | undefined, number, FailureKind, MetaErrorReason]>([
     [1, undefined, 500, 'retryable', 'temporary'],
     [2, undefined, 500, 'retryable', 'temporary'],
     [4, undefined, 400, 'rate-limited', 'rate-limited'],
@@ -62,7 +63,7 @@ describe('classifyGraphFailure', () => {
     });
   });
 
-  it.each<[number, MetaErrorKind, MetaErrorReason]>([
+  it.each<[number, FailureKind, MetaErrorReason]>([
     [500, 'retryable', 'temporary'],
     [502, 'retryable', 'temporary'],
     [408, 'retryable', 'temporary'],

@@ -1,4 +1,5 @@
-import { MetaErrorKind, MetaErrorReason, MetaGraphError } from './meta-graph.error';
+import { FailureKind } from '@app/platform';
+import { MetaErrorReason, MetaGraphError } from './meta-graph.error';
 
 /** The `error` object of a Graph error body (all fields optional: never trust the shape). */
 export interface GraphErrorBody {
@@ -37,7 +38,7 @@ const TOKEN_INVALID_CODES = new Set([102, 190]);
 const PROFILE_CONSENT_CODE = 230;
 
 interface Classification {
-  kind: MetaErrorKind;
+  kind: FailureKind;
   reason: MetaErrorReason;
 }
 

@@ -2,7 +2,7 @@ export { MetaGraphModule, META_GRAPH_OPTIONS } from './meta-graph.module';
 export type { MetaGraphModuleAsyncOptions } from './meta-graph.module';
 export { MetaGraphClient } from './meta-graph.client';
 export { MetaGraphError, isMetaGraphError } from './meta-graph.error';
-export type { MetaErrorKind, MetaErrorReason, MetaGraphErrorInit } from './meta-graph.error';
+export type { MetaErrorReason, MetaGraphErrorInit } from './meta-graph.error';
 export { classifyGraphFailure, retryAfterFromHeaders } from './classify-graph-error.util';
 export type { GraphFailure, GraphErrorBody } from './classify-graph-error.util';
 export type * from './meta-graph.types';

@@ -1,8 +1,4 @@
-/**
- * How the caller should react. The queue backoff reads `kind` (and `retryAfterMs`) and nothing
- * else, so the strings are a contract: keep them in step with `FailureKind` in the queues lib.
- */
-export type MetaErrorKind = 'retryable' | 'rate-limited' | 'auth' | 'permanent';
+import { ClassifiedError, FailureKind } from '@app/platform';
 
 /** Why, in terms a relay can act on (tell the agent, mark re-auth, alert). */
 export type MetaErrorReason =
@@ -19,7 +15,8 @@ export type MetaErrorReason =
 
 export interface MetaGraphErrorInit {
   method: string;
-  kind: MetaErrorKind;
+  /** How the caller should react; the queue backoff reads it (and `retryAfterMs`), nothing else. */
+  kind: FailureKind;
   reason: MetaErrorReason;
   retryAfterMs?: number;
   status?: number;
@@ -38,11 +35,9 @@ export interface MetaGraphErrorInit {
 }
 
 /** The only error the Meta client throws. Its message never carries tokens or message text. */
-export class MetaGraphError extends Error {
+export class MetaGraphError extends ClassifiedError {
   override readonly name = 'MetaGraphError';
-  readonly kind: MetaErrorKind;
   readonly reason: MetaErrorReason;
-  readonly retryAfterMs?: number;
   readonly status?: number;
   readonly code?: number;
   readonly subcode?: number;
@@ -53,10 +48,8 @@ export class MetaGraphError extends Error {
   readonly transport?: 'timeout' | 'network';
 
   constructor(init: MetaGraphErrorInit) {
-    super(describe(init));
-    this.kind = init.kind;
+    super(init.kind, describe(init), { retryAfterMs: init.retryAfterMs });
     this.reason = init.reason;
-    this.retryAfterMs = init.retryAfterMs;
     this.status = init.status;
     this.code = init.code;
     this.subcode = init.subcode;

@@ -25,3 +25,5 @@ export { Metrics } from './metrics/metrics';
 export { withCorrelation, currentCorrelationId } from './logging/correlation';
 export { startMetricsServer } from './metrics/metrics-server';
 export type { MetricsServer, MetricsServerOptions } from './metrics/metrics-server';
+export { ClassifiedError, FAILURE_KINDS, kindOf, retryAfterOf } from './errors/classified-error';
+export type { ClassifiedErrorOptions, ErrorKind, FailureKind } from './errors/classified-error';

@@ -1,8 +1,4 @@
-/**
- * How a failure should be retried. Both platform clients throw errors carrying one of these
- * `kind`s; the queue decides retries from it, never from message text.
- */
-export type FailureKind = 'retryable' | 'rate-limited' | 'auth' | 'permanent';
+import { kindOf, retryAfterOf } from '@app/platform';
 
 /** Not a failure: the job must wait its turn (per-conversation order) and run again later. */
 export class DeferJobError extends Error {
@@ -21,22 +17,6 @@ const BASE_MS = 1_000;
 const MAX_MS = 5 * 60_000;
 /** Auth failures keep the job waiting (the admin may reconnect) with slow retries. */
 const AUTH_WAIT_MS = 5 * 60_000;
-
-function kindOf(err: unknown): string | undefined {
-  if (err && typeof err === 'object' && 'kind' in err) {
-    const kind = err.kind;
-    return typeof kind === 'string' ? kind : undefined;
-  }
-  return undefined;
-}
-
-function retryAfterOf(err: unknown): number | undefined {
-  if (err && typeof err === 'object' && 'retryAfterMs' in err) {
-    const ms = err.retryAfterMs;
-    return typeof ms === 'number' && ms >= 0 ? ms : undefined;
-  }
-  return undefined;
-}
 
 function plannedDelayOf(err: unknown): number | undefined {
   if (err && typeof err === 'object' && 'plannedDelayMs' in err) {

@@ -21,7 +21,6 @@ export { PayloadCipher, PayloadDecryptionError } from './payload-cipher';
 export type { Sealed } from './payload-cipher';
 export { jobIds } from './job-ids';
 export { classifiedBackoff, DeferJobError, BACKOFF_STRATEGY, withPlannedDelay } from './backoff';
-export type { FailureKind } from './backoff';
 export type { BackoffOptions } from './backoff';
 export { QueuesModule, defaultJobOptions } from './queues.module';
 export type { QueuesModuleOptions } from './queues.module';

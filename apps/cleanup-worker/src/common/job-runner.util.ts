@@ -1,18 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { Metrics, withCorrelation } from '@app/platform';
-import { DeferJobError, QueueName, consumeQueue } from '@app/queues';
+import { kindOf, Metrics, withCorrelation } from '@app/platform';
+import { QueueName, consumeQueue } from '@app/queues';
 import type { Job, Queue } from 'bull';
-
-export function kindOf(error: unknown): string {
-  if (error instanceof DeferJobError) {
-    return 'deferred';
-  }
-  if (error && typeof error === 'object' && 'kind' in error) {
-    const kind = error.kind;
-    return typeof kind === 'string' ? kind : 'unclassified';
-  }
-  return 'unclassified';
-}
 
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

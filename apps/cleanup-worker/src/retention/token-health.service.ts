@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { LiveChatCredentialsService } from '@app/connections';
 import { isMetaGraphError, MetaGraphClient } from '@app/meta-graph';
 import { InstagramAccountRepository, LifecycleRepository } from '@app/persistence';
-import { kindOf, messageOf } from '../common/job-runner.util';
+import { kindOf } from '@app/platform';
+import { messageOf } from '../common/job-runner.util';
 
 /** Agent tokens expiring within this are refreshed ahead (the relay's own margin is 10 min). */
 const REFRESH_AHEAD_MS = 30 * 60_000;

@@ -19,10 +19,11 @@ import {
   InstallationRepository,
   LifecycleRepository,
 } from '@app/persistence';
+import { kindOf } from '@app/platform';
 import type { Redis } from 'ioredis';
 import { CleanupMetrics } from '../common/cleanup-metrics';
 import { isAuthFailure } from '../common/platform-errors.util';
-import { kindOf, messageOf } from '../common/job-runner.util';
+import { messageOf } from '../common/job-runner.util';
 import { CleanupWorkerEnv } from '../config/cleanup-worker.env';
 
 /** Permissions without which messages stop flowing (listing Pages and names only matter at connect). */

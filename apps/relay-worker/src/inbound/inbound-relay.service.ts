@@ -18,7 +18,7 @@ import {
   MessageLinkEntity,
   MessageLinkRepository,
 } from '@app/persistence';
-import { currentCorrelationId, Metrics } from '@app/platform';
+import { currentCorrelationId, kindOf, Metrics } from '@app/platform';
 import { DeferJobError, InstagramInboundWork, JobProducer, QueueName } from '@app/queues';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
 import {
@@ -108,7 +108,7 @@ export class InboundRelayService {
       return await this.relayConnected(connected, job);
     } catch (error) {
       // LiveChat refused even a refreshed grant: the item waits for the admin to reinstall.
-      if (error instanceof Error && 'kind' in error && error.kind === 'auth') {
+      if (error instanceof Error && kindOf(error) === 'auth') {
         throw heldFor(error, installationHolder(installation.id));
       }
       throw error;

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ConnectionSignals, holderOf } from '@app/connections';
-import { Metrics, withCorrelation } from '@app/platform';
+import { kindOf, Metrics, withCorrelation } from '@app/platform';
 import {
   classifiedBackoff,
   ConversationOrder,
@@ -51,12 +51,6 @@ export interface OrderedWork<T extends OrderedJobData> {
    * nothing of the message stays for FAILED_JOB_RETENTION_DAYS).
    */
   withoutContent: (data: T, gaveUp: GaveUp) => T;
-}
-
-function kindOf(error: unknown): string {
-  return error && typeof error === 'object' && 'kind' in error
-    ? String(error.kind)
-    : 'unclassified';
 }
 
 /**

@@ -1,3 +1,5 @@
+import { ErrorKind, kindOf, retryAfterOf } from '@app/platform';
+
 /** Fields of a classified platform or relay error that describe it without its content. */
 const DESCRIPTIVE_FIELDS = [
   'method',
@@ -27,7 +29,7 @@ export function safeReason(error: unknown): string {
   if (!(error instanceof Error)) {
     return 'unclassified: a non-error was thrown';
   }
-  const kind = field(error, 'kind') ?? 'unclassified';
+  const kind = kindOf(error);
   if (OWN_MESSAGE_ERRORS.has(error.name)) {
     return `${kind}: ${error.message}`.slice(0, 300);
   }
@@ -45,16 +47,16 @@ export function safeReason(error: unknown): string {
  * could carry message content; Bull keeps them for FAILED_JOB_RETENTION_DAYS. The retry contract
  * (`kind`, `retryAfterMs`) is carried over.
  */
-export function safeFailure(error: unknown): Error & { kind?: string; retryAfterMs?: number } {
-  const safe: Error & { kind?: string; retryAfterMs?: number } = new Error(safeReason(error));
+export function safeFailure(error: unknown): Error & { kind?: ErrorKind; retryAfterMs?: number } {
+  const safe: Error & { kind?: ErrorKind; retryAfterMs?: number } = new Error(safeReason(error));
   safe.name = 'JobFailure';
   if (error instanceof Error) {
-    const kind = field(error, 'kind');
-    if (kind !== undefined) {
+    const kind = kindOf(error);
+    if (kind !== 'unclassified') {
       safe.kind = kind;
     }
-    const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
-    if (typeof retryAfterMs === 'number') {
+    const retryAfterMs = retryAfterOf(error);
+    if (retryAfterMs !== undefined) {
       safe.retryAfterMs = retryAfterMs;
     }
     const frames = (error.stack ?? '')
