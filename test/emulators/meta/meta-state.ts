@@ -612,6 +612,29 @@ export class MetaState {
     this.subscriptions.set(pageId, [...fields]);
   }
 
+  /** Our app's fields on an Instagram Login account (`GET graph.instagram.com/me/subscribed_apps`). */
+  instagramSubscriptionOf(igAccountId: string): string[] | undefined {
+    return this.igSubscriptions.get(igAccountId);
+  }
+
+  /**
+   * The Instagram Login counterpart of dropSubscription: Meta stopped delivering to the app after
+   * an hour of failures, or someone with the account's token sent
+   * `DELETE graph.instagram.com/{ig-user-id}/subscribed_apps`. No webhook is sent for the account
+   * unless its Page is subscribed.
+   */
+  dropInstagramSubscription(igAccountId: string): void {
+    this.igSubscriptions.delete(igAccountId);
+  }
+
+  /** Our app's fields on an Instagram Login account, as a POST with these fields leaves them. */
+  setInstagramSubscribedFields(igAccountId: string, fields: string[]): void {
+    if (fields.length === 0) {
+      throw new Error('Meta requires at least one subscribed field; use dropInstagramSubscription');
+    }
+    this.igSubscriptions.set(igAccountId, [...fields]);
+  }
+
   /**
    * What `DELETE /{user-id}/permissions/{permission}` does (or the user unticking it in Facebook's
    * settings): the user's tokens stay valid but no longer carry the permission (debug_token's

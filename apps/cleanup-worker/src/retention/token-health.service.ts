@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { LiveChatCredentialsService } from '@app/connections';
+import { ConnectionSignals, LiveChatCredentialsService } from '@app/connections';
 import { isMetaGraphError, MetaGraphClient } from '@app/meta-graph';
 import { InstagramAccountRepository, LifecycleRepository } from '@app/persistence';
 import { kindOf } from '@app/platform';
@@ -34,6 +34,7 @@ export class TokenHealthService {
     private readonly graph: MetaGraphClient,
     private readonly accounts: InstagramAccountRepository,
     private readonly lifecycle: LifecycleRepository,
+    private readonly signals: ConnectionSignals,
   ) {}
 
   /**
@@ -91,6 +92,9 @@ export class TokenHealthService {
         ))
       ) {
         result['needs-reconnect'] += 1;
+        // Relays cache the account's state: its replies are held for the reconnect from the next
+        // message on, not tried with the dead token.
+        await this.signals.changed();
         this.logger.warn({
           msg: 'instagram account needs reconnecting: its token expired',
           installationId: account.installationId,

@@ -2,14 +2,17 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   CONNECTIONS_OPTIONS,
   CONNECTIONS_REDIS,
+  ConnectionSignals,
   ConnectionsOptions,
+  INSTAGRAM_SUBSCRIBED_FIELDS,
+  InstagramAccessProblem,
   instagramAccessProblemOf,
   LiveChatCredentialsService,
   PAGE_SUBSCRIBED_FIELDS,
   REQUIRED_FACEBOOK_SCOPES,
 } from '@app/connections';
 import { ConfigurationClient, isLiveChatApiError } from '@app/livechat-sdk';
-import { MetaGraphClient } from '@app/meta-graph';
+import { isMetaGraphError, MetaGraphClient } from '@app/meta-graph';
 import {
   AccountHealthRepository,
   AccountHealthState,
@@ -25,6 +28,7 @@ import { CleanupMetrics } from '../common/cleanup-metrics';
 import { isAuthFailure } from '../common/platform-errors.util';
 import { messageOf } from '../common/job-runner.util';
 import { CleanupWorkerEnv } from '../config/cleanup-worker.env';
+import { INSTAGRAM_TOKEN_EXPIRED_REASON } from '../retention/token-health.service';
 
 /** Permissions without which messages stop flowing (listing Pages and names only matter at connect). */
 export const MESSAGING_SCOPES: readonly string[] = [
@@ -45,6 +49,12 @@ export const NO_PAGE_TOKEN_REASON =
   'This connection has no Facebook access stored any more. Connect Instagram again.';
 export const LIVECHAT_REAUTH_REASON =
   'LiveChat no longer accepts the app’s authorization: an administrator must authorize the app again (reinstall it).';
+export const INSTAGRAM_TOKEN_INVALID_REASON =
+  'Instagram no longer accepts this connection (the app was removed in Instagram’s settings, or the login was revoked). Connect it again (Instagram professional account).';
+export const NO_INSTAGRAM_TOKEN_REASON =
+  'This connection has no Instagram access stored any more. Connect it again (Instagram professional account).';
+export const INSTAGRAM_SUBSCRIPTION_REPAIRED =
+  'Instagram had stopped sending this account’s messages to the app (its subscription was removed); subscribed again.';
 export const SUBSCRIPTION_REPAIRED =
   'Facebook had stopped sending this account’s Instagram messages to the app (the Page’s subscription was removed); subscribed again.';
 export const WEBHOOKS_REPAIRED =
@@ -57,8 +67,11 @@ export function scopeMissingReason(scope: string): string {
   return `The ${scope} permission was removed in Facebook${purpose ? ` (it is needed to ${purpose})` : ''}. Connect Instagram again and allow it.`;
 }
 
-export function fieldsRepaired(fields: readonly string[]): string {
-  return `Facebook had stopped sending some Instagram notifications for this account (${fields.join(', ')}); turned back on.`;
+export function fieldsRepaired(
+  fields: readonly string[],
+  platform: 'Facebook' | 'Instagram' = 'Facebook',
+): string {
+  return `${platform} had stopped sending some Instagram notifications for this account (${fields.join(', ')}); turned back on.`;
 }
 
 export type WatchdogCheck = 'subscription' | 'token' | 'livechat-webhooks';
@@ -78,13 +91,25 @@ export interface AccountCheckOutcome {
   findings: Finding[];
 }
 
+/** Where an account's Meta checks go: its login path decides the host, token, app and fields. */
+interface MetaPath {
+  graph: MetaGraphClient;
+  /** App ids our subscription may be listed under. */
+  appIds: readonly string[];
+  fields: readonly string[];
+  platform: 'Facebook' | 'Instagram';
+  subscriptionRepaired: string;
+}
+
 /**
  * One watchdog check of one connected account:
- * - token: the Page token still works (debug_token) and still carries the permissions messaging
- *   needs; if not, the account is marked `needs_reconnect` (only the admin can fix that);
- * - subscription: the Page is still subscribed to our app with the fields we need (Meta drops the
- *   subscription after an hour of failed deliveries, and anyone with the Page token can change it);
- *   re-subscribed when not;
+ * - token: Facebook Page path: the Page token still works (debug_token) and still carries the
+ *   permissions messaging needs. Instagram Login path: the stored expiry has not passed and the
+ *   account's Instagram User token still works on graph.instagram.com (`/me`). If not, the
+ *   account is marked `needs_reconnect` (only the admin can fix that);
+ * - subscription: the Page (or, on the Instagram Login path, the Instagram account itself) is
+ *   still subscribed to our app with the fields we need (Meta drops the subscription after an
+ *   hour of failed deliveries, and anyone with the token can change it); re-subscribed when not;
  * - livechat-webhooks: LiveChat's chat webhooks are on for the installation's license (they carry
  *   agents' replies); turned back on when not.
  * The outcome is stored on the account and counted; a check that could not finish (an outage)
@@ -106,6 +131,7 @@ export class AccountWatchdogService {
     private readonly env: CleanupWorkerEnv,
     @Inject(CONNECTIONS_REDIS) private readonly redis: Redis,
     @Inject(CONNECTIONS_OPTIONS) private readonly options: ConnectionsOptions,
+    private readonly signals: ConnectionSignals,
   ) {}
 
   /**
@@ -176,14 +202,17 @@ export class AccountWatchdogService {
     return { state, findings };
   }
 
-  /** Token first: a Page without a working token can neither be checked nor repaired. */
+  /** Token first: an account without a working token can neither be checked nor repaired. */
   private async checkMeta(account: InstagramAccountEntity): Promise<Finding[]> {
+    const instagramLogin = account.loginPath === 'instagram';
     if (account.status === 'needs_reconnect') {
       return [
         {
           check: 'token',
           result: 'needs-you',
-          problem: account.statusReason ?? PAGE_TOKEN_INVALID_REASON,
+          problem:
+            account.statusReason ??
+            (instagramLogin ? INSTAGRAM_TOKEN_INVALID_REASON : PAGE_TOKEN_INVALID_REASON),
         },
         { check: 'subscription', result: 'skipped' },
       ];
@@ -191,15 +220,44 @@ export class AccountWatchdogService {
     const token = this.accounts.pageTokenOf(account);
     if (!token) {
       return [
-        await this.needsReconnect(account, 'token', NO_PAGE_TOKEN_REASON),
+        await this.needsReconnect(
+          account,
+          'token',
+          instagramLogin ? NO_INSTAGRAM_TOKEN_REASON : NO_PAGE_TOKEN_REASON,
+        ),
         { check: 'subscription', result: 'skipped' },
       ];
     }
-    const tokenFinding = await this.checkToken(account, token);
+    const tokenFinding = instagramLogin
+      ? await this.checkInstagramToken(account, token)
+      : await this.checkToken(account, token);
     if (tokenFinding.result !== 'ok') {
       return [tokenFinding, { check: 'subscription', result: 'skipped' }];
     }
     return [tokenFinding, await this.checkSubscription(account, token)];
+  }
+
+  private metaPath(account: InstagramAccountEntity): MetaPath {
+    if (account.loginPath === 'instagram') {
+      return {
+        graph: this.graph.forLogin('instagram'),
+        // Which id graph.instagram.com lists the subscription under (the Instagram app's, or the
+        // Meta app it belongs to) is unconfirmed: either counts as ours.
+        appIds: [this.env.META_INSTAGRAM_APP_ID, this.env.META_APP_ID].filter(
+          (id): id is string => !!id,
+        ),
+        fields: INSTAGRAM_SUBSCRIBED_FIELDS,
+        platform: 'Instagram',
+        subscriptionRepaired: INSTAGRAM_SUBSCRIPTION_REPAIRED,
+      };
+    }
+    return {
+      graph: this.graph,
+      appIds: [this.env.META_APP_ID],
+      fields: PAGE_SUBSCRIBED_FIELDS,
+      platform: 'Facebook',
+      subscriptionRepaired: SUBSCRIPTION_REPAIRED,
+    };
   }
 
   private async checkToken(account: InstagramAccountEntity, token: string): Promise<Finding> {
@@ -223,31 +281,56 @@ export class AccountWatchdogService {
       : { check: 'token', result: 'ok' };
   }
 
+  /**
+   * Instagram User tokens cannot be inspected with debug_token (graph.facebook.com refuses them):
+   * the stored expiry says whether the 60 days ran out (the instagram-refresh job renews them well
+   * before), and one cheap `/me` on graph.instagram.com whether Instagram still accepts it.
+   */
+  private async checkInstagramToken(
+    account: InstagramAccountEntity,
+    token: string,
+  ): Promise<Finding> {
+    if (account.tokenExpiresAt && account.tokenExpiresAt.getTime() <= Date.now()) {
+      return this.needsReconnect(account, 'token', INSTAGRAM_TOKEN_EXPIRED_REASON);
+    }
+    try {
+      await this.graph.instagramMe(token);
+      return { check: 'token', result: 'ok' };
+    } catch (error) {
+      const problem = instagramAccessProblemOf(error);
+      if (problem || (isMetaGraphError(error) && error.kind === 'auth')) {
+        return this.needsReconnect(account, 'token', this.accessReason(account, problem));
+      }
+      return { check: 'token', result: 'error', problem: `${kindOf(error)}: ${messageOf(error)}` };
+    }
+  }
+
   private async checkSubscription(
     account: InstagramAccountEntity,
     token: string,
   ): Promise<Finding> {
+    const path = this.metaPath(account);
     try {
-      const apps = await this.graph.getSubscribedApps(token, account.pageId);
-      const ours = apps.find((app) => app.id === this.env.META_APP_ID);
-      const missing = PAGE_SUBSCRIBED_FIELDS.filter((f) => !ours?.subscribedFields.includes(f));
+      const apps = await path.graph.getSubscribedApps(token, account.pageId);
+      const ours = apps.find((app) => path.appIds.includes(app.id));
+      const missing = path.fields.filter((f) => !ours?.subscribedFields.includes(f));
       if (missing.length === 0) {
         return { check: 'subscription', result: 'ok' };
       }
       // Fields someone added stay: a POST replaces our app's whole field list.
-      const fields = [...new Set([...(ours?.subscribedFields ?? []), ...PAGE_SUBSCRIBED_FIELDS])];
-      if (!(await this.graph.subscribeApp(token, account.pageId, fields))) {
+      const fields = [...new Set([...(ours?.subscribedFields ?? []), ...path.fields])];
+      if (!(await path.graph.subscribeApp(token, account.pageId, fields))) {
         return { check: 'subscription', result: 'error', problem: 'subscribe not confirmed' };
       }
       return {
         check: 'subscription',
         result: 'repaired',
-        repair: ours ? fieldsRepaired(missing) : SUBSCRIPTION_REPAIRED,
+        repair: ours ? fieldsRepaired(missing, path.platform) : path.subscriptionRepaired,
       };
     } catch (error) {
       const problem = instagramAccessProblemOf(error);
       if (problem) {
-        return this.needsReconnect(account, 'subscription', problem.reason);
+        return this.needsReconnect(account, 'subscription', this.accessReason(account, problem));
       }
       return {
         check: 'subscription',
@@ -255,6 +338,23 @@ export class AccountWatchdogService {
         problem: `${kindOf(error)}: ${messageOf(error)}`,
       };
     }
+  }
+
+  /** The shared problem texts name Facebook; an Instagram Login account has no Facebook login. */
+  private accessReason(
+    account: InstagramAccountEntity,
+    problem: InstagramAccessProblem | undefined,
+  ): string {
+    if (account.loginPath !== 'instagram') {
+      return problem?.reason ?? PAGE_TOKEN_INVALID_REASON;
+    }
+    if (problem?.kind === 'messaging-not-allowed') {
+      return problem.reason;
+    }
+    if (problem?.kind === 'permission-missing') {
+      return `Instagram refused: the permission ${problem.permission ?? 'needed for this'} was not granted. Connect it again and allow every permission asked for.`;
+    }
+    return INSTAGRAM_TOKEN_INVALID_REASON;
   }
 
   private async checkLiveChatWebhooks(installation: InstallationEntity): Promise<Finding> {
@@ -320,7 +420,11 @@ export class AccountWatchdogService {
     check: WatchdogCheck,
     reason: string,
   ): Promise<Finding> {
-    await this.lifecycle.markNeedsReconnect(account.installationId, account.id, reason);
+    if (await this.lifecycle.markNeedsReconnect(account.installationId, account.id, reason)) {
+      // Relays cache the account's state: from their next message on, its replies are held
+      // for the reconnect instead of being tried with a dead token.
+      await this.signals.changed();
+    }
     return { check, result: 'needs-you', problem: reason };
   }
 }
