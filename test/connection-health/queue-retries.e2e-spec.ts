@@ -1,7 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { INestApplicationContext, LoggerService } from '@nestjs/common';
+import {
+  InstallationRepository,
+  installationTokenContext,
+  keyIdOf,
+  TokenCipher,
+} from '@app/persistence';
 import { loadEnv } from '@app/platform';
 import { ALL_QUEUES, JobProducer, QUEUE_CONSUMER, QueueName } from '@app/queues';
 import { Job } from 'bull';
+import { DataSource } from 'typeorm';
 import { CleanupWorkerEnv } from '../../apps/cleanup-worker/src/config/cleanup-worker.env';
 import { createCleanupWorker } from '../../apps/cleanup-worker/src/create-cleanup-worker';
 import { RelayWorkerEnv } from '../../apps/relay-worker/src/config/relay-worker.env';
@@ -41,34 +49,50 @@ class CapturingLogger implements LoggerService {
 
 /**
  * A one-shot fault in Postgres itself: the next statement of `op` on `table` fails (a sequence, not
- * a row, counts the shots: it is not rolled back with the failed statement).
+ * a row, counts the shots: it is not rolled back with the failed statement). `first` runs in the
+ * same transaction, so what it sets up and the armed fault appear to other sessions together.
  */
 async function failNextStatement(
   world: World,
   table: string,
   op: 'INSERT' | 'UPDATE' | 'DELETE',
+  first?: { sql: string; params: unknown[] },
 ): Promise<void> {
   const name = `test_fault_${table}_${op.toLowerCase()}`;
-  await query(world, `DROP TRIGGER IF EXISTS ${name} ON ${table}`);
-  await query(world, `DROP SEQUENCE IF EXISTS ${name}`);
-  await query(world, `CREATE SEQUENCE ${name}`);
-  await query(
-    world,
-    `CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
-     BEGIN
-       IF nextval('${name}') = 1 THEN
-         RAISE EXCEPTION 'injected fault: % on %', TG_OP, TG_TABLE_NAME;
-       END IF;
-       RETURN NULL;
-     END $$`,
-  );
-  await query(
-    world,
-    `CREATE TRIGGER ${name} BEFORE ${op} ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${name}()`,
-  );
+  const runner = world.gateway.app.get(DataSource).createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.startTransaction();
+    if (first) {
+      await runner.query(first.sql, first.params);
+    }
+    await runner.query(`DROP TRIGGER IF EXISTS ${name} ON ${table}`);
+    await runner.query(`DROP SEQUENCE IF EXISTS ${name}`);
+    await runner.query(`CREATE SEQUENCE ${name}`);
+    await runner.query(
+      `CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         IF nextval('${name}') = 1 THEN
+           RAISE EXCEPTION 'injected fault: % on %', TG_OP, TG_TABLE_NAME;
+         END IF;
+         RETURN NULL;
+       END $$`,
+    );
+    await runner.query(
+      `CREATE TRIGGER ${name} BEFORE ${op} ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${name}()`,
+    );
+    await runner.commitTransaction();
+  } catch (error) {
+    await runner.rollbackTransaction();
+    throw error;
+  } finally {
+    await runner.release();
+  }
 }
 
 describe('every queue retries after a failure (no "queue error")', () => {
+  /** A retired token key: the cleanup worker still reads it, and re-encrypts what is under it. */
+  const OLD_KEY = randomBytes(32).toString('base64');
   let world: World;
   let relay: INestApplicationContext;
   let cleanup: INestApplicationContext;
@@ -81,7 +105,10 @@ describe('every queue retries after a failure (no "queue error")', () => {
     world = await World.start({ relayWorkers: 0, env: { PURGE_DELAY_SECONDS: '2' } });
     relay = await createRelayWorker(loadEnv(RelayWorkerEnv, world.vars), { logger: logs });
     world.workers.push(relay);
-    cleanup = await createCleanupWorker(loadEnv(CleanupWorkerEnv, world.vars), { logger: logs });
+    cleanup = await createCleanupWorker(
+      loadEnv(CleanupWorkerEnv, { ...world.vars, TOKEN_ENCRYPTION_PREVIOUS_KEYS: OLD_KEY }),
+      { logger: logs },
+    );
     world.workers.push(cleanup);
     for (const name of ALL_QUEUES) {
       failed.set(name, new Map());
@@ -180,11 +207,61 @@ describe('every queue retries after a failure (no "queue error")', () => {
     await cleanup.get(JobProducer).queue(QueueName.RETENTION_SWEEP).add({ sweep: 'message-links' });
     await retried(QueueName.RETENTION_SWEEP);
 
-    // token-health: the watchdog's tick; Postgres refuses its first claim of due accounts.
-    await world.connectBusiness();
-    await failNextStatement(world, 'instagram_accounts', 'UPDATE');
+    // token-health: the watchdog's tick; Postgres refuses its first claim of due accounts. The
+    // new account is made unscheduled in the transaction that arms the fault, so whichever tick
+    // comes next (this one, or the repeatable one) claims it and meets the fault.
+    const watched = await world.connectBusiness();
+    await failNextStatement(world, 'instagram_accounts', 'UPDATE', {
+      sql: 'UPDATE instagram_accounts SET health_due_at = NULL WHERE id = $1',
+      params: [watched.account.id],
+    });
     await cleanup.get(JobProducer).queue(QueueName.TOKEN_HEALTH).add({ check: 'watchdog' });
-    await retried(QueueName.TOKEN_HEALTH);
+    const tick = await retried(QueueName.TOKEN_HEALTH);
+    expect(failed.get(QueueName.TOKEN_HEALTH)!.get(tick)).toBe(
+      'injected fault: UPDATE on instagram_accounts',
+    );
+    const [claimed] = await query<{ health_due_at: Date | null }>(
+      world,
+      'SELECT health_due_at FROM instagram_accounts WHERE id = $1',
+      [watched.account.id],
+    );
+    expect(claimed.health_due_at).not.toBeNull();
+
+    // token-reencryption: one installation token still under the retired key; Postgres refuses
+    // the first UPDATE of installations (its rewrite under the current key).
+    const installations = world.gateway.app.get(InstallationRepository);
+    const rotated = await installations.upsertGrant({
+      organizationId: 'rotation-org',
+      accountId: 'rotation-account',
+      accessToken: 'dal:rotation-access',
+      refreshToken: null,
+      expiresAt: new Date(Date.now() + 3_600_000),
+      scopes: 'chats--all:rw',
+    });
+    const underOldKey = new TokenCipher(OLD_KEY).encrypt(
+      'dal:rotation-access',
+      installationTokenContext(rotated.id, 'access'),
+    );
+    await failNextStatement(world, 'installations', 'UPDATE', {
+      sql: 'UPDATE installations SET access_token_enc = $1 WHERE id = $2',
+      params: [underOldKey, rotated.id],
+    });
+    await cleanup
+      .get(JobProducer)
+      .queue(QueueName.TOKEN_REENCRYPTION)
+      .add({ trigger: 'boot' }, { attempts: 3, removeOnComplete: true });
+    const run = await retried(QueueName.TOKEN_REENCRYPTION);
+    expect(failed.get(QueueName.TOKEN_REENCRYPTION)!.get(run)).toBe(
+      'injected fault: UPDATE on installations',
+    );
+    const currentKeyId = keyIdOf(Buffer.from(world.vars.TOKEN_ENCRYPTION_KEY, 'base64'));
+    const [rewritten] = await query<{ access_token_enc: string }>(
+      world,
+      'SELECT access_token_enc FROM installations WHERE id = $1',
+      [rotated.id],
+    );
+    expect(rewritten.access_token_enc.startsWith(`v1:${currentKeyId}:`)).toBe(true);
+    expect((await installations.getTokens(rotated.id)).accessToken).toBe('dal:rotation-access');
 
     for (const name of ALL_QUEUES) {
       expect([...failed.get(name)!.keys()].some((id) => completed.get(name)!.has(id))).toBe(true);
