@@ -12,7 +12,7 @@ import {
   REQUIRED_FACEBOOK_SCOPES,
 } from '@app/connections';
 import { ConfigurationClient, isLiveChatApiError } from '@app/livechat-sdk';
-import { isMetaGraphError, MetaGraphClient } from '@app/meta-graph';
+import { MetaGraphClient } from '@app/meta-graph';
 import {
   AccountHealthRepository,
   AccountHealthState,
@@ -298,7 +298,7 @@ export class AccountWatchdogService {
       return { check: 'token', result: 'ok' };
     } catch (error) {
       const problem = instagramAccessProblemOf(error);
-      if (problem || (isMetaGraphError(error) && error.kind === 'auth')) {
+      if (problem || kindOf(error) === 'auth') {
         return this.needsReconnect(account, 'token', this.accessReason(account, problem));
       }
       return { check: 'token', result: 'error', problem: `${kindOf(error)}: ${messageOf(error)}` };
