@@ -12,6 +12,8 @@
  * Env: BENCH_CAPPED_NODE_OPTIONS, the V8 flags of the capped-heap runs; BENCH_PROFILE_ITEMS,
  *      items per webhook of the --gateway-only profile (default 1).
  */
+// Decorator metadata must exist before any lib with decorated classes loads.
+import 'reflect-metadata';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -8,6 +8,8 @@
  *
  * Options: --small (the jest test's size), --seed=N (replay a run's plan), --no-write.
  */
+// Decorator metadata must exist before any lib with decorated classes loads.
+import 'reflect-metadata';
 import { join } from 'node:path';
 import { CHAOS_FULL, CHAOS_SMALL, ChaosOptions, formatChaosReport, runChaos } from './chaos-run';
 import { prepareApps } from './lib/apps';

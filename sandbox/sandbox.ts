@@ -1,4 +1,6 @@
 // `npm run sandbox`: the whole integration against the emulators, in a minute, with one URL.
+// Decorator metadata must exist before any lib with decorated classes loads.
+import 'reflect-metadata';
 import { SandboxServer } from './sandbox-server';
 import { startSandboxStack } from './sandbox-stack';
 
