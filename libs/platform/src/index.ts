@@ -1,4 +1,4 @@
-export { CoreEnv, PlatformApisEnv, LOG_LEVELS } from './config/env';
+export { CoreEnv, DataLifecycleEnv, PlatformApisEnv, LOG_LEVELS } from './config/env';
 export type { LogLevelName } from './config/env';
 export { loadEnv, loadEnvOrExit, InvalidEnvironmentError } from './config/load-env.util';
 export {

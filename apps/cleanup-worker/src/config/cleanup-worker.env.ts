@@ -1,26 +1,13 @@
-import { PlatformApisEnv } from '@app/platform';
+import { DataLifecycleEnv } from '@app/platform';
 import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
 
-export class CleanupWorkerEnv extends PlatformApisEnv {
+export class CleanupWorkerEnv extends DataLifecycleEnv {
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(64)
   CLEANUP_CONCURRENCY = 4;
-
-  /** After uninstall or disconnect; the privacy policy promises at most 7 days. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(604_800)
-  PURGE_DELAY_SECONDS = 604_800;
-
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(3_650)
-  MESSAGE_LINK_RETENTION_DAYS = 30;
 
   /**
    * How long an unsigned uninstall webhook may wait for LiveChat to confirm it (our grant stops

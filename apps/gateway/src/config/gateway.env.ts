@@ -1,10 +1,10 @@
-import { PlatformApisEnv } from '@app/platform';
+import { DataLifecycleEnv } from '@app/platform';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
 import { IsHttpUrl } from '@app/platform';
 import { IsTrustProxy } from '../edge/trust-proxy';
 
-export class GatewayEnv extends PlatformApisEnv {
+export class GatewayEnv extends DataLifecycleEnv {
   @Type(() => Number)
   @IsInt()
   @Min(0)
@@ -36,13 +36,6 @@ export class GatewayEnv extends PlatformApisEnv {
   @IsString()
   @MinLength(12)
   ADMIN_PASSWORD?: string;
-
-  /** After uninstall or disconnect; our privacy policy promises at most 7 days. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(604_800)
-  PURGE_DELAY_SECONDS = 604_800;
 
   /**
    * Largest Meta webhook body accepted (`POST /webhooks/instagram`; Meta batches updates, about
@@ -115,13 +108,6 @@ export class GatewayEnv extends PlatformApisEnv {
   @Min(60)
   @Max(86_400)
   META_SIGNED_REQUEST_MAX_AGE_SECONDS = 3_600;
-
-  /** How long message id links are kept (stated on /privacy; the cleanup worker enforces it). */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(3_650)
-  MESSAGE_LINK_RETENTION_DAYS = 30;
 
   /** Shown on /privacy. */
   @IsString()

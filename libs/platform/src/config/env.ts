@@ -125,3 +125,23 @@ export class PlatformApisEnv extends CoreEnv {
   @Max(60_000)
   UPSTREAM_TIMEOUT_MS = 10_000;
 }
+
+/**
+ * The purge and retention promises stated on /privacy: the gateway schedules and states them,
+ * the cleanup worker enforces them, so both read the same declaration.
+ */
+export class DataLifecycleEnv extends PlatformApisEnv {
+  /** After uninstall or disconnect; our privacy policy promises at most 7 days. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(604_800)
+  PURGE_DELAY_SECONDS = 604_800;
+
+  /** How long message id links are kept (stated on /privacy; the cleanup worker enforces it). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3_650)
+  MESSAGE_LINK_RETENTION_DAYS = 30;
+}

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CoreEnv, PlatformApisEnv } from './env';
+import { CoreEnv, DataLifecycleEnv, PlatformApisEnv } from './env';
 import { InvalidEnvironmentError, loadEnv } from './load-env.util';
 
 const valid = {
@@ -59,6 +59,25 @@ describe('loadEnv', () => {
       });
     expect(load).toThrow(/REDIS_URL \(invalid: isRedisUrl\)/);
     expect(load).toThrow(/META_GRAPH_VERSION \(invalid: matches\)/);
+  });
+
+  it('holds the privacy promises: purge within 7 days, links kept 30 days by default', () => {
+    const apis = {
+      ...valid,
+      META_APP_ID: '1',
+      META_APP_SECRET: 'secretsecret',
+      LIVECHAT_CLIENT_ID: 'c',
+      LIVECHAT_CLIENT_SECRET: 'secretsecret',
+    };
+    const env = loadEnv(DataLifecycleEnv, apis);
+    expect(env.PURGE_DELAY_SECONDS).toBe(604_800);
+    expect(env.MESSAGE_LINK_RETENTION_DAYS).toBe(30);
+    expect(() => loadEnv(DataLifecycleEnv, { ...apis, PURGE_DELAY_SECONDS: '604801' })).toThrow(
+      /PURGE_DELAY_SECONDS \(invalid/,
+    );
+    expect(() => loadEnv(DataLifecycleEnv, { ...apis, MESSAGE_LINK_RETENTION_DAYS: '0' })).toThrow(
+      /MESSAGE_LINK_RETENTION_DAYS \(invalid/,
+    );
   });
 
   it('accepts previous encryption keys as base64 32-byte keys and names a malformed one', () => {
