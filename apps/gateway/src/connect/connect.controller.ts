@@ -25,11 +25,22 @@ import {
   ConnectRequestDto,
   PageChoiceView,
 } from '../settings/settings.dto';
-import { completeRefusal, renderConnectResult } from './connect-pages';
-import { ConnectResult, InstagramConnectService } from './instagram-connect.service';
+import { completeRefusal, renderConnectResult } from './connect.view';
+import { ChooserOption, ConnectResult, InstagramConnectService } from './instagram-connect.service';
 
 export type CompleteConnectView =
   { account: AccountView; reconnected: boolean } | { choose: PageChoiceView[] };
+
+function pageChoiceView(option: ChooserOption): PageChoiceView {
+  return {
+    pageId: option.pageId,
+    name: option.pageName,
+    username: option.username,
+    instagramName: option.name,
+    avatarUrl: option.avatarUrl,
+    state: option.state,
+  };
+}
 
 /**
  * Connecting Instagram accounts: the dialog URL (settings API), Facebook's callback (hands a
@@ -112,24 +123,11 @@ export class ConnectController {
       case 'connected':
         return { account: accountView(outcome.account), reconnected: outcome.reconnected };
       case 'choose':
-        return {
-          choose: outcome.options.map((o) => ({
-            pageId: o.pageId,
-            name: o.pageName,
-            username: o.username,
-            instagramName: o.name,
-            avatarUrl: o.avatarUrl,
-            state: o.state,
-          })),
-        };
+        return { choose: outcome.options.map(pageChoiceView) };
       default: {
         const refusal = completeRefusal(outcome);
         throw new HttpException(
-          {
-            statusCode: refusal.status,
-            reason: refusal.reason,
-            message: refusal.message,
-          },
+          { statusCode: refusal.status, reason: refusal.reason, message: refusal.message },
           refusal.status,
         );
       }
