@@ -1,13 +1,8 @@
 import { createHash } from 'node:crypto';
 import { EmulatorAccount } from './emulator-state';
 import { EmulatorCore, RouteContext, RouteResult } from './emulator-core';
-import {
-  accountsError,
-  customerAccountsError,
-  EmulatorHttpError,
-  escapeHtml,
-  JsonObject,
-} from './http.util';
+import { escapeHtml, htmlDocument, JsonObject } from '../shared/http-toolkit';
+import { accountsError, customerAccountsError, EmulatorHttpError } from './livechat-errors';
 
 /** Accounts host: the authorize page, agent OAuth tokens and customer tokens. */
 export function accountsRoute(method: string, path: string): string | undefined {
@@ -55,7 +50,7 @@ export function handleAccounts(core: EmulatorCore, route: string, ctx: RouteCont
     case 'ooops':
       return {
         status: 400,
-        html: page(
+        html: htmlDocument(
           'Error',
           `<p id="error">${escapeHtml(ctx.query.get('oauth_exception') ?? 'error')}</p>`,
         ),
@@ -191,7 +186,7 @@ function authorize(core: EmulatorCore, ctx: RouteContext): RouteResult {
   const denyUrl = `/authorize/deny?${approveQuery.toString()}`;
   return {
     status: 200,
-    html: page(
+    html: htmlDocument(
       'Authorize app',
       `<h1>Allow this app to access your LiveChat account?</h1>
 <p>Signed in as <span id="account-email">${escapeHtml(account.email)}</span></p>
@@ -252,10 +247,6 @@ function deny(ctx: RouteContext): RouteResult {
   }
   const separator = redirectUri.includes('?') ? '&' : '?';
   return { status: 302, redirect: `${redirectUri}${separator}${params.toString()}` };
-}
-
-function page(title: string, body: string): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body>${body}</body></html>`;
 }
 
 // ---- agent tokens ----

@@ -1,6 +1,6 @@
 import { EmulatorCore, RouteContext, RouteResult } from './emulator-core';
 import { EmulatorGroup } from './emulator-state';
-import { chatError } from './http.util';
+import { chatError } from './livechat-errors';
 
 /** Matches `/v<version>/configuration/action/<method>`. */
 export function configurationRoute(path: string): { version: string; method: string } | undefined {

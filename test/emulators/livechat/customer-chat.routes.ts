@@ -15,7 +15,8 @@ import {
   sessionFieldsJson,
   threadJson,
 } from './emulator-views';
-import { chatError, isObject, JsonObject } from './http.util';
+import { isObject, JsonObject } from '../shared/http-toolkit';
+import { chatError } from './livechat-errors';
 import { parseMultipart } from './multipart.util';
 
 export const MAX_TEXT_BYTES = 16 * 1024;

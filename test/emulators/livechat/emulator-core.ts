@@ -1,6 +1,6 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { LiveChatEmulatorState } from './emulator-state';
-import { JsonObject } from './http.util';
+import { JsonObject } from '../shared/http-toolkit';
 import { WebhookDispatcher } from './webhook-dispatcher';
 
 /** Which token (if any) authenticated a recorded call. */

@@ -6,7 +6,7 @@ import {
   LiveChatEmulatorState,
   isChatActive,
 } from './emulator-state';
-import { JsonObject } from './http.util';
+import { JsonObject } from '../shared/http-toolkit';
 
 /** Who is looking: customers never see internal notes or deleted events. */
 export type Viewer = 'customer' | 'agent';

@@ -28,7 +28,7 @@ export type {
   CreateOrganizationOptions,
 } from './emulator-state';
 export type { CallRecord, AuthKind } from './emulator-core';
-export type { FaultSpec, ActiveFault } from './fault-injector';
+export type { FaultSpec, ActiveFault } from './livechat-faults';
 export type {
   RegisterWebhookOptions,
   WebhookRegistration,

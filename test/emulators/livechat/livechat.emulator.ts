@@ -1,5 +1,4 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { accountsRoute, handleAccounts } from './accounts.routes';
 import { configurationRoute, handleConfiguration } from './configuration.routes';
@@ -23,16 +22,20 @@ import {
   lastThread,
 } from './emulator-state';
 import { chatJson, eventJson } from './emulator-views';
-import { FaultInjector } from './fault-injector';
+import { LiveChatFaults } from './livechat-faults';
 import {
   bearerOf,
-  EmulatorHttpError,
+  closeServer,
+  delay,
   JsonObject,
   parseBody,
   readBody,
   sendHtml,
   sendJson,
-} from './http.util';
+  sendRedirect,
+  listen,
+} from '../shared/http-toolkit';
+import { EmulatorHttpError } from './livechat-errors';
 import { parseMultipart } from './multipart.util';
 import {
   AuthorType,
@@ -119,7 +122,7 @@ export interface AppWebhookOptions {
 /** A LiveChat stand-in: accounts host, Customer Chat API, Configuration API, CDN, webhooks. */
 export class LiveChatEmulator {
   readonly state: LiveChatEmulatorState;
-  readonly faults = new FaultInjector();
+  readonly faults = new LiveChatFaults();
   readonly calls: CallRecord[] = [];
   readonly webhooks: WebhookDispatcher;
   readonly settings: EmulatorSettings;
@@ -173,15 +176,8 @@ export class LiveChatEmulator {
       });
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
-    });
-    const address = server.address() as AddressInfo;
-    const host = this.options.host ?? '127.0.0.1';
-    // A wildcard bind is reachable locally through loopback.
-    const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-    this.url = this.options.publicUrl ?? `http://${urlHost}:${address.port}`;
+    const url = await listen(server, this.options.port, this.options.host);
+    this.url = this.options.publicUrl ?? url;
     return this;
   }
 
@@ -193,10 +189,7 @@ export class LiveChatEmulator {
       return;
     }
     this.server = undefined;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 
   // ---- recording ----
@@ -529,7 +522,7 @@ export class LiveChatEmulator {
     const path = url.pathname;
     const raw = await readBody(req);
     const contentType = String(req.headers['content-type'] ?? '');
-    const parsed = parseBody(raw, contentType);
+    const parsed = parseBody(raw, contentType, { otherwise: 'json' });
     const bearer =
       bearerOf(req) ??
       (path === '/v2/info' || path === '/v2/token' || path === '/v2/customer/info'
@@ -584,9 +577,9 @@ export class LiveChatEmulator {
       if (fault.expireToken === true && bearer !== undefined) {
         this.state.expireToken(bearer);
       }
-      const delay = (fault.latencyMs ?? 0) + Math.random() * (fault.jitterMs ?? 0);
-      if (delay > 0) {
-        await new Promise((resolve) => setTimeout(resolve, delay));
+      const wait = (fault.latencyMs ?? 0) + Math.random() * (fault.jitterMs ?? 0);
+      if (wait > 0) {
+        await delay(wait);
       }
       if (fault.hang === true) {
         return;
@@ -622,12 +615,7 @@ export class LiveChatEmulator {
       return;
     }
     if (result.redirect !== undefined) {
-      res.writeHead(result.status, {
-        Location: result.redirect,
-        'Content-Length': 0,
-        ...result.headers,
-      });
-      res.end();
+      sendRedirect(res, result.redirect, result.status, result.headers);
     } else if (result.html !== undefined) {
       sendHtml(res, result.status, result.html);
     } else if (result.bytes !== undefined) {

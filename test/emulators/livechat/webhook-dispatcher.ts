@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EmulatorChat, LiveChatEmulatorState } from './emulator-state';
-import { JsonObject } from './http.util';
+import { JsonObject } from '../shared/http-toolkit';
 
 export type AuthorType = 'agent' | 'customer';
 export type SourceType = 'my_client' | 'other_clients' | 'system';

@@ -1,5 +1,5 @@
 import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { closeServer, listen, readBody } from '../shared/http-toolkit';
 
 export interface ReceivedRequest {
   method: string;
@@ -22,10 +22,8 @@ export class WebhookReceiver {
 
   async start(): Promise<this> {
     const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
+      void readBody(req).then((raw) => {
+        const text = raw.toString('utf8');
         let body: unknown = text;
         try {
           body = text === '' ? undefined : (JSON.parse(text) as unknown);
@@ -50,8 +48,7 @@ export class WebhookReceiver {
       });
     });
     this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.url = await listen(server);
     return this;
   }
 
@@ -72,10 +69,7 @@ export class WebhookReceiver {
       return;
     }
     this.server = undefined;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { EmulatorResponse, graphError, ok } from './meta-graph-errors';
+import { escapeHtml } from '../shared/http-toolkit';
+import { EmulatorResponse, graphError, htmlPage, ok, redirectTo } from './meta-graph-errors';
 import { GraphRequest, MetaGraphRoutes, newAuthCode } from './meta-graph-routes';
 import { EmulatedInstagramAccount, EmulatedToken, MetaState } from './meta-state';
 
@@ -47,25 +48,9 @@ const IG_SUBSCRIBABLE_FIELDS = new Set([
   'mentions',
 ]);
 
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /** api.instagram.com's error shape (not Graph's): `{ error_type, code, error_message }`. */
 function apiError(message: string, type = 'OAuthException', status = 400): EmulatorResponse {
   return { status, body: { error_type: type, code: status, error_message: message } };
-}
-
-function redirect(location: string): EmulatorResponse {
-  return { status: 302, headers: { location }, rawBody: '', contentType: 'text/html' };
-}
-
-function htmlPage(status: number, title: string, body: string): EmulatorResponse {
-  return {
-    status,
-    contentType: 'text/html; charset=utf-8',
-    rawBody: `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body>${body}</body></html>`,
-  };
 }
 
 /**
@@ -92,7 +77,7 @@ export class InstagramLoginRoutes {
         return htmlPage(400, 'Session expired', '<h1>This login request is no longer valid.</h1>');
       }
       const decision = query.get('decision') === 'continue' ? 'continue' : 'cancel';
-      return redirect(
+      return redirectTo(
         this.decide(id, decision, decision === 'continue' ? query.getAll('scope') : undefined),
       );
     }
@@ -105,10 +90,10 @@ export class InstagramLoginRoutes {
     }
     const behavior = this.state.igLoginBehavior;
     if (behavior.mode === 'auto-continue') {
-      return redirect(this.decide(request.id, 'continue'));
+      return redirectTo(this.decide(request.id, 'continue'));
     }
     if (behavior.mode === 'auto-cancel') {
-      return redirect(this.decide(request.id, 'cancel'));
+      return redirectTo(this.decide(request.id, 'cancel'));
     }
     const account = this.safeAccount();
     const scopes = request.scopes

@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { createHmac } from 'node:crypto';
 import { ActiveFault, FaultSpec, MetaFaults, routeMatches } from './meta-faults';
+import { closeServer, delay, listen, parseBody, readBody } from '../shared/http-toolkit';
 import {
   businessUseCaseUsage,
   EmulatorResponse,
@@ -200,14 +200,7 @@ export class MetaEmulator {
   }
 
   async listen(): Promise<this> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
-    });
-    const { port } = this.server.address() as AddressInfo;
-    const host =
-      this.options.host && this.options.host !== '0.0.0.0' ? this.options.host : '127.0.0.1';
-    this.url = `http://${host}:${port}`;
+    this.url = await listen(this.server, this.options.port, this.options.host);
     this.state.baseUrl = this.url;
     return this;
   }
@@ -245,10 +238,7 @@ export class MetaEmulator {
     }
     this.closed = true;
     await Promise.allSettled([...this.pending]);
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await closeServer(this.server);
   }
 
   /**
@@ -829,7 +819,7 @@ export class MetaEmulator {
       return write(res, response);
     }
 
-    const body = parseBody(rawBody, req.headers['content-type']);
+    const body = parseBody(rawBody, req.headers['content-type'], META_BODY).body;
     const call = this.record(
       'graph.facebook.com',
       method,
@@ -882,7 +872,7 @@ export class MetaEmulator {
     const version = segments[0] && VERSION_RE.test(segments[0]) ? segments[0] : undefined;
     const route = `/${(version ? segments.slice(1) : segments).join('/')}`;
     const query = Object.fromEntries(url.searchParams.entries());
-    const body = parseBody(rawBody, req.headers['content-type']);
+    const body = parseBody(rawBody, req.headers['content-type'], META_BODY).body;
     const call = this.record(
       INSTAGRAM_HOST_NAMES[host],
       method,
@@ -1048,7 +1038,7 @@ export class MetaEmulator {
     rawBody: Buffer,
     res: ServerResponse,
   ): Promise<void> {
-    const body = parseBody(rawBody, 'application/json');
+    const body = parseBody(rawBody, 'application/json', META_BODY).body;
     const [what] = path;
     const json = (status: number, value: unknown) => write(res, { status, body: value });
     if (method === 'GET' && what === 'state') {
@@ -1121,45 +1111,8 @@ export async function startMetaEmulator(options: MetaEmulatorOptions = {}): Prom
   return new MetaEmulator(options).listen();
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 /** JSON, or a form whose values may themselves be JSON (Meta's curl samples send both). */
-function parseBody(raw: Buffer, contentType: string | undefined): Record<string, unknown> {
-  const text = raw.toString('utf8');
-  if (text.trim() === '') {
-    return {};
-  }
-  if (!contentType || contentType.includes('json')) {
-    try {
-      const parsed: unknown = JSON.parse(text);
-      return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
-        ? (parsed as Record<string, unknown>)
-        : {};
-    } catch {
-      return {};
-    }
-  }
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of new URLSearchParams(text)) {
-    try {
-      out[key] = /^[[{]/.test(value) ? JSON.parse(value) : value;
-    } catch {
-      out[key] = value;
-    }
-  }
-  return out;
-}
+const META_BODY = { otherwise: 'form', jsonFormValues: true } as const;
 
 function write(res: ServerResponse, response: EmulatorResponse): void {
   if (res.headersSent || res.destroyed) {

@@ -1,3 +1,5 @@
+import { FaultInjector, Injected } from '../shared/fault-injector';
+
 /** A fault: what the next matching requests get instead of (or before) the normal answer. */
 export interface FaultSpec {
   /**
@@ -33,11 +35,7 @@ export interface FaultSpec {
   rawBody?: string;
 }
 
-export interface ActiveFault extends FaultSpec {
-  id: number;
-  /** Requests it has applied to so far. */
-  hits: number;
-}
+export type ActiveFault = Injected<FaultSpec>;
 
 export function routeMatches(pattern: string, path: string): boolean {
   const want = pattern.split('/').filter(Boolean);
@@ -48,11 +46,20 @@ export function routeMatches(pattern: string, path: string): boolean {
   return want.every((w, i) => w === '*' || w.startsWith(':') || w === got[i]);
 }
 
-export class MetaFaults {
-  private readonly active: ActiveFault[] = [];
-  private nextId = 1;
+function faultMatches(fault: ActiveFault, method: string, path: string): boolean {
+  return (
+    (!fault.method || fault.method === method) &&
+    (typeof fault.route === 'string' ? routeMatches(fault.route, path) : fault.route.test(path))
+  );
+}
 
-  inject(spec: FaultSpec): ActiveFault {
+/** Matched by method and path; `route` may name the method (`POST /me/messages`). */
+export class MetaFaults extends FaultInjector<FaultSpec, [method: string, path: string]> {
+  constructor() {
+    super(faultMatches);
+  }
+
+  override inject(spec: FaultSpec): ActiveFault {
     let { route, method } = spec;
     if (typeof route === 'string') {
       const m = /^(GET|POST|DELETE|PUT|HEAD)\s+(\S+)$/i.exec(route.trim());
@@ -61,46 +68,6 @@ export class MetaFaults {
         route = m[2];
       }
     }
-    const fault: ActiveFault = {
-      ...spec,
-      route,
-      method: method?.toUpperCase(),
-      id: this.nextId++,
-      hits: 0,
-    };
-    this.active.push(fault);
-    return fault;
-  }
-
-  remove(fault: ActiveFault): void {
-    const index = this.active.indexOf(fault);
-    if (index >= 0) {
-      this.active.splice(index, 1);
-    }
-  }
-
-  clear(): void {
-    this.active.length = 0;
-  }
-
-  list(): readonly ActiveFault[] {
-    return this.active;
-  }
-
-  /** The first live fault for this request, counted as used. */
-  take(method: string, path: string): ActiveFault | undefined {
-    const fault = this.active.find(
-      (f) =>
-        (!f.method || f.method === method) &&
-        (typeof f.route === 'string' ? routeMatches(f.route, path) : f.route.test(path)),
-    );
-    if (!fault) {
-      return undefined;
-    }
-    fault.hits++;
-    if (fault.times !== undefined && fault.hits >= fault.times) {
-      this.remove(fault);
-    }
-    return fault;
+    return super.inject({ ...spec, route, method: method?.toUpperCase() });
   }
 }

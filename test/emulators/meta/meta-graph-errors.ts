@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { htmlDocument } from '../shared/http-toolkit';
 
 /** What a handler answers; the server writes it. */
 export interface EmulatorResponse {
@@ -14,6 +15,14 @@ export interface EmulatorResponse {
 
 export function ok(body: unknown): EmulatorResponse {
   return { status: 200, body };
+}
+
+export function redirectTo(location: string): EmulatorResponse {
+  return { status: 302, headers: { location }, rawBody: '', contentType: 'text/html' };
+}
+
+export function htmlPage(status: number, title: string, body: string): EmulatorResponse {
+  return { status, contentType: 'text/html; charset=utf-8', rawBody: htmlDocument(title, body) };
 }
 
 export function fbtraceId(): string {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { newAuthCode } from './meta-graph-routes';
-import { EmulatorResponse } from './meta-graph-errors';
+import { escapeHtml } from '../shared/http-toolkit';
+import { EmulatorResponse, htmlPage, redirectTo } from './meta-graph-errors';
 import { MetaState } from './meta-state';
 
 const CODE_TTL_MS = 10 * 60_000;
@@ -15,10 +16,6 @@ export interface DialogRequest {
 }
 
 export type DialogDecision = 'continue' | 'cancel';
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /**
  * The Facebook Login dialog: `GET /{version}/dialog/oauth` answers a page with "Continue" and
@@ -76,10 +73,10 @@ export class MetaLoginDialog {
     }
     const behavior = this.state.loginBehavior;
     if (behavior.mode === 'auto-continue') {
-      return redirect(this.decide(request.id, 'continue'));
+      return redirectTo(this.decide(request.id, 'continue'));
     }
     if (behavior.mode === 'auto-cancel') {
-      return redirect(this.decide(request.id, 'cancel'));
+      return redirectTo(this.decide(request.id, 'cancel'));
     }
     return this.page(request);
   }
@@ -92,7 +89,7 @@ export class MetaLoginDialog {
     }
     const decision = query.get('decision') === 'continue' ? 'continue' : 'cancel';
     const granted = query.getAll('scope');
-    return redirect(this.decide(id, decision, decision === 'continue' ? granted : undefined));
+    return redirectTo(this.decide(id, decision, decision === 'continue' ? granted : undefined));
   }
 
   /**
@@ -167,10 +164,7 @@ export class MetaLoginDialog {
           `<label><input type="checkbox" name="scope" value="${escapeHtml(s)}" checked> ${escapeHtml(s)}</label><br>`,
       )
       .join('\n');
-    const html = `<!doctype html>
-<html><head><meta charset="utf-8"><title>Log in with Facebook</title></head>
-<body>
-<h1>Emulated App is requesting access</h1>
+    const body = `<h1>Emulated App is requesting access</h1>
 <p>Logged in as ${escapeHtml(user)}</p>
 <form method="get" action="${action}">
 <input type="hidden" name="request" value="${request.id}">
@@ -179,9 +173,8 @@ ${scopes}
 </fieldset>
 <button type="submit" name="decision" value="continue" id="continue">Continue</button>
 <button type="submit" name="decision" value="cancel" id="cancel">Cancel</button>
-</form>
-</body></html>`;
-    return { status: 200, rawBody: html, contentType: 'text/html; charset=utf-8' };
+</form>`;
+    return htmlPage(200, 'Log in with Facebook', body);
   }
 
   private safeUserName(): string {
@@ -193,14 +186,6 @@ ${scopes}
   }
 }
 
-function redirect(location: string): EmulatorResponse {
-  return { status: 302, headers: { location }, rawBody: '', contentType: 'text/html' };
-}
-
 function errorPage(title: string, text: string): EmulatorResponse {
-  return {
-    status: 400,
-    contentType: 'text/html; charset=utf-8',
-    rawBody: `<!doctype html><html><head><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></body></html>`,
-  };
+  return htmlPage(400, title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>`);
 }
