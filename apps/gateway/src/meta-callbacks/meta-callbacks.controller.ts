@@ -109,14 +109,7 @@ export class MetaCallbacksController {
   }
 
   private verify(source: string, body: unknown): { signed: string; payload: SignedRequestPayload } {
-    const signed =
-      body && typeof body === 'object' && 'signed_request' in body
-        ? body.signed_request
-        : undefined;
-    if (typeof signed !== 'string' || signed === '') {
-      this.metrics.webhooksReceived.inc({ source, outcome: 'malformed' });
-      throw new BadRequestException('signed_request is missing');
-    }
+    const signed = this.signedRequestOf(source, body);
     let failure = 'malformed';
     for (const secret of this.secrets) {
       const result = parseSignedRequest(signed, secret);
@@ -139,5 +132,17 @@ export class MetaCallbacksController {
       throw new UnauthorizedException('signed_request signature does not match');
     }
     throw new BadRequestException(`signed_request is invalid: ${failure}`);
+  }
+
+  private signedRequestOf(source: string, body: unknown): string {
+    const signed =
+      body && typeof body === 'object' && 'signed_request' in body
+        ? body.signed_request
+        : undefined;
+    if (typeof signed !== 'string' || signed === '') {
+      this.metrics.webhooksReceived.inc({ source, outcome: 'malformed' });
+      throw new BadRequestException('signed_request is missing');
+    }
+    return signed;
   }
 }

@@ -52,25 +52,7 @@ export class InstagramWebhookController {
     @Body() raw: unknown,
   ): Promise<{ received: number }> {
     const acceptedAt = Date.now();
-    if (!Buffer.isBuffer(raw) || !verifyHubSignature(raw, signature, this.secrets)) {
-      this.metrics.webhooksReceived.inc({
-        source: 'instagram',
-        outcome: signature ? 'bad_signature' : 'missing_signature',
-      });
-      throw new UnauthorizedException(
-        signature
-          ? 'X-Hub-Signature-256 does not match the body'
-          : 'X-Hub-Signature-256 is missing',
-      );
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch {
-      this.metrics.webhooksReceived.inc({ source: 'instagram', outcome: 'malformed' });
-      throw new BadRequestException('malformed webhook: the body is not JSON');
-    }
-    const parsed = parseInstagramWebhook(body);
+    const parsed = parseInstagramWebhook(this.signedJson(raw, signature));
     if (!parsed.ok) {
       this.metrics.webhooksReceived.inc({ source: 'instagram', outcome: 'malformed' });
       throw new BadRequestException(`malformed webhook: ${parsed.reason}`);
@@ -86,5 +68,26 @@ export class InstagramWebhookController {
     );
     this.metrics.webhooksReceived.inc({ source: 'instagram', outcome: 'accepted' });
     return { received: result.queued + result.deletes };
+  }
+
+  /** The body as JSON, once its signature (by either app secret) is checked. */
+  private signedJson(raw: unknown, signature: string | undefined): unknown {
+    if (!Buffer.isBuffer(raw) || !verifyHubSignature(raw, signature, this.secrets)) {
+      this.metrics.webhooksReceived.inc({
+        source: 'instagram',
+        outcome: signature ? 'bad_signature' : 'missing_signature',
+      });
+      throw new UnauthorizedException(
+        signature
+          ? 'X-Hub-Signature-256 does not match the body'
+          : 'X-Hub-Signature-256 is missing',
+      );
+    }
+    try {
+      return JSON.parse(raw.toString('utf8')) as unknown;
+    } catch {
+      this.metrics.webhooksReceived.inc({ source: 'instagram', outcome: 'malformed' });
+      throw new BadRequestException('malformed webhook: the body is not JSON');
+    }
   }
 }

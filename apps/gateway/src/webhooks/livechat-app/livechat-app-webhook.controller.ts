@@ -33,15 +33,7 @@ export class LiveChatAppWebhookController {
     @Query('token') token: unknown,
     @Body() body: unknown,
   ): Promise<{ status: string }> {
-    if (!secretKeyMatches(token, this.env.LIVECHAT_APP_WEBHOOK_TOKEN)) {
-      this.metrics.webhooksReceived.inc({
-        source: 'livechat-app',
-        outcome: token === undefined ? 'missing_token' : 'bad_token',
-      });
-      throw new UnauthorizedException(
-        token === undefined ? 'the token query parameter is missing' : 'token does not match',
-      );
-    }
+    this.authenticate(token);
     const parsed = parseLiveChatAppWebhook(body);
     if (!parsed.ok) {
       this.metrics.webhooksReceived.inc({ source: 'livechat-app', outcome: 'malformed' });
@@ -57,5 +49,18 @@ export class LiveChatAppWebhookController {
     );
     this.metrics.webhooksReceived.inc({ source: 'livechat-app', outcome });
     return { status: outcome };
+  }
+
+  /** The `?token=` of the configured URL (compared in constant time). */
+  private authenticate(token: unknown): void {
+    if (!secretKeyMatches(token, this.env.LIVECHAT_APP_WEBHOOK_TOKEN)) {
+      this.metrics.webhooksReceived.inc({
+        source: 'livechat-app',
+        outcome: token === undefined ? 'missing_token' : 'bad_token',
+      });
+      throw new UnauthorizedException(
+        token === undefined ? 'the token query parameter is missing' : 'token does not match',
+      );
+    }
   }
 }

@@ -30,16 +30,7 @@ export class LiveChatWebhookController {
   @HttpCode(200)
   async receive(@Body() body: unknown): Promise<{ status: string }> {
     const acceptedAt = Date.now();
-    const secret = isObject(body) ? body.secret_key : undefined;
-    if (!secretKeyMatches(secret, this.env.LIVECHAT_WEBHOOK_SECRET)) {
-      this.metrics.webhooksReceived.inc({
-        source: 'livechat',
-        outcome: secret === undefined ? 'missing_secret' : 'bad_secret',
-      });
-      throw new UnauthorizedException(
-        secret === undefined ? 'secret_key is missing' : 'secret_key does not match',
-      );
-    }
+    this.authenticate(body);
     const parsed = parseLiveChatWebhook(body);
     if (!parsed.ok || !isObject(body)) {
       this.metrics.webhooksReceived.inc({ source: 'livechat', outcome: 'malformed' });
@@ -58,5 +49,19 @@ export class LiveChatWebhookController {
       outcome: outcome === 'queued' ? 'accepted' : outcome,
     });
     return { status: outcome };
+  }
+
+  /** The webhook's `secret_key` must be the configured one (compared in constant time). */
+  private authenticate(body: unknown): void {
+    const secret = isObject(body) ? body.secret_key : undefined;
+    if (!secretKeyMatches(secret, this.env.LIVECHAT_WEBHOOK_SECRET)) {
+      this.metrics.webhooksReceived.inc({
+        source: 'livechat',
+        outcome: secret === undefined ? 'missing_secret' : 'bad_secret',
+      });
+      throw new UnauthorizedException(
+        secret === undefined ? 'secret_key is missing' : 'secret_key does not match',
+      );
+    }
   }
 }
