@@ -6,8 +6,11 @@ const LEAF_LIBS = ['livechat-sdk', 'meta-graph', 'persistence', 'queues', 'platf
 // Leaves that share platform's one failure vocabulary (FailureKind, ClassifiedError, kindOf);
 // platform itself imports no lib.
 const PLATFORM_USERS = ['livechat-sdk', 'meta-graph', 'queues'];
-// The one composition lib: credentials and connections, built from the leaves, shared by the apps.
-const LIBS = [...LEAF_LIBS, 'connections'];
+// Composition libs, built from the leaves and shared by the apps: `credentials` (LiveChat
+// credentials, the account directory, connection signals) and `app-wiring` (the modules every app
+// wires, worker observability, cleanup job scheduling), which may also import `credentials`.
+const COMPOSITION_LIBS = ['credentials', 'app-wiring'];
+const LIBS = [...LEAF_LIBS, ...COMPOSITION_LIBS];
 const APPS = ['gateway', 'relay-worker', 'cleanup-worker'];
 
 export default tseslint.config(
@@ -77,22 +80,27 @@ export default tseslint.config(
       ],
     },
   })),
-  // The composition lib imports leaf libs (through their index), never an app.
-  {
-    files: ['libs/connections/**/*.ts'],
+  // A composition lib imports leaf libs (through their index), never an app; credentials never
+  // imports app-wiring (wiring is built on credentials, not the other way round).
+  ...COMPOSITION_LIBS.map((lib) => ({
+    files: [`libs/${lib}/**/*.ts`],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             { group: ['@app/*/*'], message: 'Import a lib only through its index (@app/<lib>).' },
-            { group: ['@app/connections'], message: 'Import siblings by relative path inside a lib.' },
+            { group: [`@app/${lib}`], message: 'Import siblings by relative path inside a lib.' },
+            ...(lib === 'credentials'
+              ? [{ group: ['@app/app-wiring'], message: 'credentials is below app-wiring: it never imports it.' }]
+              : []),
+            { group: LIBS.map((l) => `**/libs/${l}/**`), message: 'Import libs through @app/<lib>, never by path.' },
             { group: APPS.map((a) => `**/apps/${a}/**`), message: 'A lib never imports an app.' },
           ],
         },
       ],
     },
-  },
+  })),
   // Tests and scripts reach into apps and libs on purpose (harnesses, the migration CLI).
   {
     files: ['test/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'sandbox/**/*.ts', '**/*.spec.ts'],

@@ -14,7 +14,7 @@ const shared = {
   },
   transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleNameMapper: {
-    '^@app/(livechat-sdk|meta-graph|persistence|queues|platform|connections)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@app/(livechat-sdk|meta-graph|persistence|queues|platform|credentials|app-wiring)$': '<rootDir>/libs/$1/src/index.ts',
   },
   testEnvironment: 'node',
   setupFiles: ['reflect-metadata'],

@@ -1,5 +1,5 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { InstagramAccountDirectory } from '@app/connections';
+import { InstagramAccountDirectory } from '@app/credentials';
 import { JobOf, JobProducer, QueueName } from '@app/queues';
 import { DataSource } from 'typeorm';
 import { ConnectedBusiness, World } from '../support/world';

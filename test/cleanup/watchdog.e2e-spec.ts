@@ -1,6 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { PAGE_SUBSCRIBED_FIELDS } from '@app/connections';
+import { PAGE_SUBSCRIBED_FIELDS } from '@app/credentials';
 import { Metrics } from '@app/platform';
 import { DataSource } from 'typeorm';
 import { ConnectedBusiness, World } from '../support/world';

@@ -1,4 +1,4 @@
-import { InstagramAccountDirectory } from '@app/connections';
+import { InstagramAccountDirectory } from '@app/credentials';
 import { JobProducer, QueueName } from '@app/queues';
 import { World } from '../support/world';
 import { waitFor } from '../support/wait-for';

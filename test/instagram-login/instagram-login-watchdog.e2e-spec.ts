@@ -1,6 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { ConnectionSignals, INSTAGRAM_SUBSCRIBED_FIELDS } from '@app/connections';
+import { ConnectionSignals, INSTAGRAM_SUBSCRIBED_FIELDS } from '@app/credentials';
 import { InstagramAccountEntity, InstagramAccountRepository } from '@app/persistence';
 import { Metrics } from '@app/platform';
 import { DataSource } from 'typeorm';

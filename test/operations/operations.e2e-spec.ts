@@ -1,4 +1,4 @@
-import { WorkerMetricsListener } from '@app/connections';
+import { WorkerMetricsListener } from '@app/app-wiring';
 import { startGateway } from '../support/gateway-harness';
 import { baseTestEnv } from '../support/test-env';
 import { ConnectedBusiness, World } from '../support/world';

@@ -1,5 +1,5 @@
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { accountHolder, ConnectionSignals } from '@app/connections';
+import { accountHolder, ConnectionSignals } from '@app/credentials';
 import { InstagramAccountRepository, InstallationRepository } from '@app/persistence';
 import { DataSource } from 'typeorm';
 import { ConnectedBusiness, World } from '../support/world';

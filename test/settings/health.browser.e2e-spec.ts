@@ -1,4 +1,4 @@
-import { PAGE_SUBSCRIBED_FIELDS } from '@app/connections';
+import { PAGE_SUBSCRIBED_FIELDS } from '@app/credentials';
 import {
   InstagramAccountRepository,
   InstallationEntity,

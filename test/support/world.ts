@@ -1,5 +1,5 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { PAGE_SUBSCRIBED_FIELDS } from '@app/connections';
+import { PAGE_SUBSCRIBED_FIELDS } from '@app/credentials';
 import {
   InstagramAccountEntity,
   InstagramAccountRepository,

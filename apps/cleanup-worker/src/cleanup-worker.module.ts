@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { platformModules, WorkerObservabilityModule } from '@app/connections';
+import { platformModules, WorkerObservabilityModule } from '@app/app-wiring';
 import { Metrics } from '@app/platform';
 import { ALL_QUEUES, QueueName } from '@app/queues';
 import { CleanupMetrics } from './common/cleanup-metrics';

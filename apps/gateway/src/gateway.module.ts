@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { platformModules } from '@app/connections';
+import { platformModules } from '@app/app-wiring';
 import { Metrics } from '@app/platform';
 import { ALL_QUEUES, QueueName } from '@app/queues';
 import { GatewayEnv } from './config/gateway.env';

@@ -1,4 +1,4 @@
-import { RelayError } from '@app/connections';
+import { RelayError } from '@app/credentials';
 import { LiveChatApiError } from '@app/livechat-sdk';
 import { MetaGraphError } from '@app/meta-graph';
 import { isAuthFailure, toleratedRevocationError } from './platform-errors.util';

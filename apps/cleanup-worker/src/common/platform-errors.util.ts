@@ -1,4 +1,4 @@
-import { RelayError } from '@app/connections';
+import { RelayError } from '@app/credentials';
 import { isLiveChatApiError } from '@app/livechat-sdk';
 import { isMetaGraphError } from '@app/meta-graph';
 

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { LiveChatCredentialsService, MESSAGE_DELETE_PROMISE_MS } from '@app/connections';
+import { MESSAGE_DELETE_PROMISE_MS } from '@app/app-wiring';
+import { LiveChatCredentialsService } from '@app/credentials';
 import { CustomerChatClient, isLiveChatApiError } from '@app/livechat-sdk';
 import {
   DeletionRequestRepository,

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CONNECTIONS_OPTIONS, CONNECTIONS_REDIS, ConnectionsOptions } from '@app/connections';
+import { CREDENTIALS_OPTIONS, CREDENTIALS_REDIS, CredentialsOptions } from '@app/credentials';
 import { ALL_QUEUES, JobProducer } from '@app/queues';
 import type { Job, JobStatus } from 'bull';
 import type { Redis } from 'ioredis';
@@ -19,8 +19,8 @@ export class RedisJanitor {
   private readonly logger = new Logger(RedisJanitor.name);
 
   constructor(
-    @Inject(CONNECTIONS_REDIS) private readonly redis: Redis,
-    @Inject(CONNECTIONS_OPTIONS) private readonly options: ConnectionsOptions,
+    @Inject(CREDENTIALS_REDIS) private readonly redis: Redis,
+    @Inject(CREDENTIALS_OPTIONS) private readonly options: CredentialsOptions,
     private readonly producer: JobProducer,
   ) {}
 

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { LiveChatCredentialsService } from '@app/connections';
+import { LiveChatCredentialsService } from '@app/credentials';
 import { LiveChatAccountsClient } from '@app/livechat-sdk';
 import { MetaGraphClient } from '@app/meta-graph';
 import {

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ConnectionSignals, schedulePurge } from '@app/connections';
+import { schedulePurge } from '@app/app-wiring';
+import { ConnectionSignals } from '@app/credentials';
 import {
   CleanupAuditRepository,
   InstallationEntity,

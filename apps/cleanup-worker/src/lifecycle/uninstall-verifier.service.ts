@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { LiveChatCredentialsService } from '@app/connections';
+import { LiveChatCredentialsService } from '@app/credentials';
 import { ConfigurationClient, isLiveChatApiError, LiveChatAccountsClient } from '@app/livechat-sdk';
 import { InstallationEntity, InstallationRepository } from '@app/persistence';
 import { isAuthFailure } from '../common/platform-errors.util';

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { cleanupJobIds, enqueueFresh, schedulePurge } from '@app/connections';
+import { cleanupJobIds, enqueueFresh, schedulePurge } from '@app/app-wiring';
 import {
   CleanupAuditRepository,
   DeletionRequestRepository,

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ConnectionSignals, LiveChatCredentialsService } from '@app/connections';
+import { ConnectionSignals, LiveChatCredentialsService } from '@app/credentials';
 import { isMetaGraphError, MetaGraphClient } from '@app/meta-graph';
 import { InstagramAccountRepository, LifecycleRepository } from '@app/persistence';
 import { kindOf } from '@app/platform';

@@ -1,16 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
-  CONNECTIONS_OPTIONS,
-  CONNECTIONS_REDIS,
+  CREDENTIALS_OPTIONS,
+  CREDENTIALS_REDIS,
   ConnectionSignals,
-  ConnectionsOptions,
+  CredentialsOptions,
   INSTAGRAM_SUBSCRIBED_FIELDS,
   InstagramAccessProblem,
   instagramAccessProblemOf,
   LiveChatCredentialsService,
   PAGE_SUBSCRIBED_FIELDS,
   REQUIRED_FACEBOOK_SCOPES,
-} from '@app/connections';
+} from '@app/credentials';
 import { ConfigurationClient, isLiveChatApiError } from '@app/livechat-sdk';
 import { MetaGraphClient } from '@app/meta-graph';
 import {
@@ -129,8 +129,8 @@ export class AccountWatchdogService {
     private readonly credentials: LiveChatCredentialsService,
     private readonly metrics: CleanupMetrics,
     private readonly env: CleanupWorkerEnv,
-    @Inject(CONNECTIONS_REDIS) private readonly redis: Redis,
-    @Inject(CONNECTIONS_OPTIONS) private readonly options: ConnectionsOptions,
+    @Inject(CREDENTIALS_REDIS) private readonly redis: Redis,
+    @Inject(CREDENTIALS_OPTIONS) private readonly options: CredentialsOptions,
     private readonly signals: ConnectionSignals,
   ) {}
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CONNECTIONS_REDIS } from '@app/connections';
+import { CREDENTIALS_REDIS } from '@app/credentials';
 import { TOKEN_CIPHER, TokenCipher } from '@app/persistence';
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
@@ -55,7 +55,7 @@ export interface TakenHandle {
 @Injectable()
 export class ConnectHandleStore {
   constructor(
-    @Inject(CONNECTIONS_REDIS) private readonly redis: Redis,
+    @Inject(CREDENTIALS_REDIS) private readonly redis: Redis,
     @Inject(TOKEN_CIPHER) private readonly cipher: TokenCipher,
     private readonly env: GatewayEnv,
   ) {}

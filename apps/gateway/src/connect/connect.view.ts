@@ -2,7 +2,7 @@ import {
   MESSAGING_NOT_ALLOWED_REASON,
   REQUIRED_FACEBOOK_SCOPES,
   REQUIRED_INSTAGRAM_SCOPES,
-} from '@app/connections';
+} from '@app/credentials';
 import { html, SafeHtml } from '../pages/html.util';
 import { renderDocument, renderMessagePage } from '../pages/page-layout';
 import { CompleteOutcome, ConnectResult } from './instagram-connect.service';

@@ -10,7 +10,7 @@ import {
   PAGE_SUBSCRIBED_FIELDS,
   probeInstagramMessaging,
   REQUIRED_FACEBOOK_SCOPES,
-} from '@app/connections';
+} from '@app/credentials';
 import { FacebookPage, isMetaGraphError, MetaGraphClient } from '@app/meta-graph';
 import {
   connectionConflict,

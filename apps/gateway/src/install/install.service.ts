@@ -5,7 +5,7 @@ import {
   LiveChatAccountsClient,
   pkceChallenge,
 } from '@app/livechat-sdk';
-import { ConnectionSignals, installationHolder } from '@app/connections';
+import { ConnectionSignals, installationHolder } from '@app/credentials';
 import { InstallationEntity, InstallationRepository } from '@app/persistence';
 import { randomBytes } from 'node:crypto';
 import { GatewayEnv } from '../config/gateway.env';

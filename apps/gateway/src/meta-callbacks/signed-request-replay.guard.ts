@@ -1,5 +1,5 @@
 import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
-import { CONNECTIONS_REDIS } from '@app/connections';
+import { CREDENTIALS_REDIS } from '@app/credentials';
 import Redis from 'ioredis';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,7 +26,7 @@ export class SignedRequestReplayGuard {
   private readonly ttlSeconds: number;
 
   constructor(
-    @Inject(CONNECTIONS_REDIS) private readonly redis: Redis,
+    @Inject(CREDENTIALS_REDIS) private readonly redis: Redis,
     private readonly env: GatewayEnv,
   ) {
     this.ttlSeconds =

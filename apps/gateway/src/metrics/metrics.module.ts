@@ -7,7 +7,7 @@ import {
   Res,
   UnauthorizedException,
 } from '@nestjs/common';
-import { QueueMetricsService } from '@app/connections';
+import { QueueMetricsService } from '@app/app-wiring';
 import { Metrics } from '@app/platform';
 import { ALL_QUEUES } from '@app/queues';
 import { FastifyReply } from 'fastify';

@@ -1,5 +1,6 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { cleanupJobIds, ConnectionSignals, enqueueFresh, schedulePurge } from '@app/connections';
+import { cleanupJobIds, enqueueFresh, schedulePurge } from '@app/app-wiring';
+import { ConnectionSignals } from '@app/credentials';
 import {
   InstagramAccountEntity,
   InstagramAccountRepository,

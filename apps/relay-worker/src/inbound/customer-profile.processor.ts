@@ -1,6 +1,6 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { ConnectionSignals, LiveChatCredentialsService } from '@app/connections';
+import { ConnectionSignals, LiveChatCredentialsService } from '@app/credentials';
 import { CustomerChatClient } from '@app/livechat-sdk';
 import { isMetaGraphError, MetaGraphClient } from '@app/meta-graph';
 import {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CONNECTIONS_OPTIONS, CONNECTIONS_REDIS, ConnectionsOptions } from '@app/connections';
+import { CREDENTIALS_OPTIONS, CREDENTIALS_REDIS, CredentialsOptions } from '@app/credentials';
 import { InstagramMessageContent } from '@app/meta-graph';
 import type { Redis } from 'ioredis';
 import { createHmac, hkdfSync } from 'node:crypto';
@@ -26,8 +26,8 @@ export class EchoEvidenceService {
   private readonly key: Buffer;
 
   constructor(
-    @Inject(CONNECTIONS_REDIS) private readonly redis: Redis,
-    @Inject(CONNECTIONS_OPTIONS) private readonly options: ConnectionsOptions,
+    @Inject(CREDENTIALS_REDIS) private readonly redis: Redis,
+    @Inject(CREDENTIALS_OPTIONS) private readonly options: CredentialsOptions,
     env: RelayWorkerEnv,
   ) {
     // A key of its own, derived from the deployment's secret: fingerprints cannot be reversed by

@@ -1,13 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { enqueueDeleteIfRequested } from '@app/app-wiring';
 import {
   ConnectedAccount,
-  enqueueDeleteIfRequested,
   heldFor,
   installationHolder,
   InstagramAccountDirectory,
   LiveChatCredentialsService,
   RelayError,
-} from '@app/connections';
+} from '@app/credentials';
 import { CustomerChatClient, CustomerEventInput, isLiveChatApiError } from '@app/livechat-sdk';
 import { InstagramMessagingItem, parseInstagramMessagingItem } from '@app/meta-graph';
 import {

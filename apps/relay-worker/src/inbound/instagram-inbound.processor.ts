@@ -1,11 +1,11 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import {
-  CONNECTIONS_OPTIONS,
-  CONNECTIONS_REDIS,
+  CREDENTIALS_OPTIONS,
+  CREDENTIALS_REDIS,
   ConnectionSignals,
-  ConnectionsOptions,
-} from '@app/connections';
+  CredentialsOptions,
+} from '@app/credentials';
 import { Metrics } from '@app/platform';
 import {
   ConversationOrder,
@@ -29,8 +29,8 @@ export class InstagramInboundProcessor implements OnApplicationBootstrap {
 
   constructor(
     @InjectQueue(QueueName.INSTAGRAM_INBOUND) private readonly queue: Queue<InstagramInboundJob>,
-    @Inject(CONNECTIONS_REDIS) redis: Redis,
-    @Inject(CONNECTIONS_OPTIONS) options: ConnectionsOptions,
+    @Inject(CREDENTIALS_REDIS) redis: Redis,
+    @Inject(CREDENTIALS_OPTIONS) options: CredentialsOptions,
     private readonly relay: InboundRelayService,
     metrics: Metrics,
     private readonly env: RelayWorkerEnv,

@@ -1,7 +1,7 @@
 import { Agent as HttpAgent, IncomingMessage, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { RelayError } from '@app/connections';
+import { RelayError } from '@app/credentials';
 import { HostAllowlist, Metrics, parseHostAllowlist } from '@app/platform';
 import { Counter } from 'prom-client';
 import { RelayWorkerEnv } from '../config/relay-worker.env';

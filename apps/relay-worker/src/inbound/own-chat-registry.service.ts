@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { CONNECTIONS_OPTIONS, CONNECTIONS_REDIS, ConnectionsOptions } from '@app/connections';
+import { CREDENTIALS_OPTIONS, CREDENTIALS_REDIS, CredentialsOptions } from '@app/credentials';
 import { relayChatProperties, LiveChatProperties } from '@app/livechat-sdk';
 import { ConversationRepository } from '@app/persistence';
 import { OWN_CHAT_TTL_SECONDS, OwnChats } from '@app/queues';
@@ -23,8 +23,8 @@ export class OwnChatRegistry implements OnApplicationBootstrap {
   readonly properties: LiveChatProperties;
 
   constructor(
-    @Inject(CONNECTIONS_REDIS) redis: Redis,
-    @Inject(CONNECTIONS_OPTIONS) options: ConnectionsOptions,
+    @Inject(CREDENTIALS_REDIS) redis: Redis,
+    @Inject(CREDENTIALS_OPTIONS) options: CredentialsOptions,
     private readonly conversations: ConversationRepository,
     env: RelayWorkerEnv,
   ) {

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ConnectionSignals, holderOf } from '@app/connections';
+import { ConnectionSignals, holderOf } from '@app/credentials';
 import { kindOf, Metrics, withCorrelation } from '@app/platform';
 import {
   classifiedBackoff,

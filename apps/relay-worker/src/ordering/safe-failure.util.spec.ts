@@ -1,4 +1,4 @@
-import { RelayError } from '@app/connections';
+import { RelayError } from '@app/credentials';
 import { MetaGraphError } from '@app/meta-graph';
 import { safeFailure, safeReason } from './safe-failure.util';
 

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { LiveChatCredentialsService } from '@app/connections';
+import { LiveChatCredentialsService } from '@app/credentials';
 import { CustomerChatClient, isLiveChatApiError } from '@app/livechat-sdk';
 import { ConversationEntity, InstallationEntity } from '@app/persistence';
 

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { accountHolder, ConnectionSignals, heldFor, holderOf, RelayError } from '@app/connections';
+import { accountHolder, ConnectionSignals, heldFor, holderOf, RelayError } from '@app/credentials';
 import { ChatEvent, parseLiveChatWebhook } from '@app/livechat-sdk';
 import { isMetaGraphError, MetaGraphClient, MetaGraphError } from '@app/meta-graph';
 import {

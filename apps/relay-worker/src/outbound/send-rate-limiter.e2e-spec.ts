@@ -1,4 +1,4 @@
-import { ConnectionsOptions } from '@app/connections';
+import { CredentialsOptions } from '@app/credentials';
 import { loadEnv, Metrics } from '@app/platform';
 import { DeferJobError } from '@app/queues';
 import Redis from 'ioredis';
@@ -14,7 +14,7 @@ describe('SendRateLimiter (real Redis)', () => {
     OUTBOUND_MEDIA_SENDS_PER_SECOND: '1',
   });
   const redis = new Redis(TEST_REDIS_URL);
-  const options: ConnectionsOptions = {
+  const options: CredentialsOptions = {
     redisUrl: TEST_REDIS_URL,
     redisPrefix: vars.REDIS_KEY_PREFIX,
   };

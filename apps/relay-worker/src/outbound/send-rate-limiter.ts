@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CONNECTIONS_OPTIONS, CONNECTIONS_REDIS, ConnectionsOptions } from '@app/connections';
+import { CREDENTIALS_OPTIONS, CREDENTIALS_REDIS, CredentialsOptions } from '@app/credentials';
 import { Metrics } from '@app/platform';
 import { DeferJobError } from '@app/queues';
 import type { Redis } from 'ioredis';
@@ -17,8 +17,8 @@ export type SendKind = 'standard' | 'audio-video';
 @Injectable()
 export class SendRateLimiter {
   constructor(
-    @Inject(CONNECTIONS_REDIS) private readonly redis: Redis,
-    @Inject(CONNECTIONS_OPTIONS) private readonly options: ConnectionsOptions,
+    @Inject(CREDENTIALS_REDIS) private readonly redis: Redis,
+    @Inject(CREDENTIALS_OPTIONS) private readonly options: CredentialsOptions,
     private readonly metrics: Metrics,
     private readonly env: RelayWorkerEnv,
   ) {}

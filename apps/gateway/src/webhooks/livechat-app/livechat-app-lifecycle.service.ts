@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { cleanupJobIds, ConnectionSignals, enqueueFresh } from '@app/connections';
+import { cleanupJobIds, enqueueFresh } from '@app/app-wiring';
+import { ConnectionSignals } from '@app/credentials';
 import { LiveChatAppWebhook } from '@app/livechat-sdk';
 import { InstallationRepository, LifecycleRepository } from '@app/persistence';
 import { JobProducer, QueueName } from '@app/queues';

@@ -6,10 +6,10 @@ import { RedisLock } from '@app/queues';
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
 import {
-  CONNECTIONS_OPTIONS,
-  CONNECTIONS_REDIS,
-  ConnectionsOptions,
-} from './connections-redis.provider';
+  CREDENTIALS_OPTIONS,
+  CREDENTIALS_REDIS,
+  CredentialsOptions,
+} from './credentials-redis.provider';
 import { ConnectionSignals } from './connection-signals.service';
 import { RelayError } from './errors';
 
@@ -56,8 +56,8 @@ export class LiveChatCredentialsService {
     private readonly accounts: LiveChatAccountsClient,
     private readonly metrics: Metrics,
     @Inject(TOKEN_CIPHER) private readonly cipher: TokenCipher,
-    @Inject(CONNECTIONS_REDIS) private readonly redis: Redis,
-    @Inject(CONNECTIONS_OPTIONS) private readonly options: ConnectionsOptions,
+    @Inject(CREDENTIALS_REDIS) private readonly redis: Redis,
+    @Inject(CREDENTIALS_OPTIONS) private readonly options: CredentialsOptions,
     private readonly signals: ConnectionSignals,
   ) {
     this.lock = new RedisLock(redis);

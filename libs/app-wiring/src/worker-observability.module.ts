@@ -12,7 +12,7 @@ import { Metrics, MetricsServer, startMetricsServer } from '@app/platform';
 import { QueueName } from '@app/queues';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { CONNECTIONS_REDIS } from './connections-redis.provider';
+import { CREDENTIALS_REDIS } from '@app/credentials';
 import { QueueMetricsService } from './queue-metrics.service';
 
 export interface WorkerObservabilityOptions {
@@ -34,7 +34,7 @@ export class WorkerMetricsListener implements OnApplicationBootstrap, OnApplicat
     @Inject(OPTIONS) private readonly options: WorkerObservabilityOptions,
     private readonly metrics: Metrics,
     private readonly queueMetrics: QueueMetricsService,
-    @Inject(CONNECTIONS_REDIS) private readonly redis: Redis,
+    @Inject(CREDENTIALS_REDIS) private readonly redis: Redis,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 

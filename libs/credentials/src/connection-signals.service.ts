@@ -2,10 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JobProducer, QueueName } from '@app/queues';
 import type { Redis } from 'ioredis';
 import {
-  CONNECTIONS_OPTIONS,
-  CONNECTIONS_REDIS,
-  ConnectionsOptions,
-} from './connections-redis.provider';
+  CREDENTIALS_OPTIONS,
+  CREDENTIALS_REDIS,
+  CredentialsOptions,
+} from './credentials-redis.provider';
 
 /** Who holds jobs back when its grant is gone: a LiveChat installation or an Instagram account. */
 export type Holder = `installation:${string}` | `account:${string}`;
@@ -42,8 +42,8 @@ export class ConnectionSignals {
   private readonly logger = new Logger(ConnectionSignals.name);
 
   constructor(
-    @Inject(CONNECTIONS_REDIS) private readonly redis: Redis,
-    @Inject(CONNECTIONS_OPTIONS) private readonly options: ConnectionsOptions,
+    @Inject(CREDENTIALS_REDIS) private readonly redis: Redis,
+    @Inject(CREDENTIALS_OPTIONS) private readonly options: CredentialsOptions,
     private readonly producer: JobProducer,
   ) {}
 

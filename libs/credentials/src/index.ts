@@ -1,6 +1,6 @@
-export { ConnectionsModule } from './connections.module';
-export { CONNECTIONS_REDIS, CONNECTIONS_OPTIONS } from './connections-redis.provider';
-export type { ConnectionsOptions } from './connections-redis.provider';
+export { CredentialsModule } from './credentials.module';
+export { CREDENTIALS_REDIS, CREDENTIALS_OPTIONS } from './credentials-redis.provider';
+export type { CredentialsOptions } from './credentials-redis.provider';
 export { LiveChatCredentialsService } from './livechat-credentials.service';
 export type { CustomerCredentials } from './livechat-credentials.service';
 export { InstagramAccountDirectory } from './instagram-account-directory.service';
@@ -14,16 +14,6 @@ export {
   installationHolder,
 } from './connection-signals.service';
 export type { Holder } from './connection-signals.service';
-export { QueueMetricsService } from './queue-metrics.service';
-export { WorkerObservabilityModule, WorkerMetricsListener } from './worker-observability.module';
-export type { WorkerObservabilityOptions } from './worker-observability.module';
-export {
-  cleanupJobIds,
-  enqueueFresh,
-  schedulePurge,
-  enqueueDeleteIfRequested,
-  MESSAGE_DELETE_PROMISE_MS,
-} from './cleanup-jobs';
 export {
   FACEBOOK_LOGIN_SCOPES,
   REQUIRED_FACEBOOK_SCOPES,
@@ -44,4 +34,3 @@ export type {
   InstagramAccessProblemKind,
   MessagingProbeOptions,
 } from './instagram-access-problem.util';
-export { platformModules } from './app-modules';

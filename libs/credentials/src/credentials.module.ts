@@ -1,26 +1,26 @@
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import {
-  CONNECTIONS_OPTIONS,
-  CONNECTIONS_REDIS,
-  ConnectionsOptions,
-} from './connections-redis.provider';
+  CREDENTIALS_OPTIONS,
+  CREDENTIALS_REDIS,
+  CredentialsOptions,
+} from './credentials-redis.provider';
 import { ConnectionSignals } from './connection-signals.service';
 import { InstagramAccountDirectory } from './instagram-account-directory.service';
 import { LiveChatCredentialsService } from './livechat-credentials.service';
 
 @Global()
 @Module({})
-export class ConnectionsModule implements OnApplicationShutdown {
-  constructor(@Inject(CONNECTIONS_REDIS) private readonly redis: Redis) {}
+export class CredentialsModule implements OnApplicationShutdown {
+  constructor(@Inject(CREDENTIALS_REDIS) private readonly redis: Redis) {}
 
-  static forRoot(options: ConnectionsOptions): DynamicModule {
+  static forRoot(options: CredentialsOptions): DynamicModule {
     return {
-      module: ConnectionsModule,
+      module: CredentialsModule,
       providers: [
-        { provide: CONNECTIONS_OPTIONS, useValue: options },
+        { provide: CREDENTIALS_OPTIONS, useValue: options },
         {
-          provide: CONNECTIONS_REDIS,
+          provide: CREDENTIALS_REDIS,
           useFactory: () =>
             new Redis(options.redisUrl, {
               maxRetriesPerRequest: 3,
@@ -35,8 +35,8 @@ export class ConnectionsModule implements OnApplicationShutdown {
         ConnectionSignals,
       ],
       exports: [
-        CONNECTIONS_REDIS,
-        CONNECTIONS_OPTIONS,
+        CREDENTIALS_REDIS,
+        CREDENTIALS_OPTIONS,
         LiveChatCredentialsService,
         InstagramAccountDirectory,
         ConnectionSignals,

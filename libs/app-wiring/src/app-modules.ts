@@ -4,11 +4,11 @@ import { MetaGraphModule } from '@app/meta-graph';
 import { PersistenceModule } from '@app/persistence';
 import { Metrics, PlatformApisEnv } from '@app/platform';
 import { QueueName, QueuesModule } from '@app/queues';
-import { ConnectionsModule } from './connections.module';
+import { CredentialsModule } from '@app/credentials';
 
 /**
  * What every app wires the same way from its validated environment: Postgres, the queues it
- * uses, both platform clients (reporting to its metrics) and the connections services.
+ * uses, both platform clients (reporting to its metrics) and the credentials services.
  */
 export function platformModules(
   env: Readonly<PlatformApisEnv>,
@@ -55,6 +55,6 @@ export function platformModules(
         appSecret: env.META_INSTAGRAM_APP_SECRET,
       },
     }),
-    ConnectionsModule.forRoot({ redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_KEY_PREFIX }),
+    CredentialsModule.forRoot({ redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_KEY_PREFIX }),
   ];
 }
