@@ -3,33 +3,44 @@ import {
   Body,
   Controller,
   Get,
-  Headers,
   HttpCode,
   Post,
   Query,
   Res,
-  UnauthorizedException,
+  UseGuards,
 } from '@nestjs/common';
-import { parseInstagramWebhook, verifyHubChallenge, verifyHubSignature } from '@app/meta-graph';
-import { currentCorrelationId, Metrics } from '@app/platform';
+import { parseInstagramWebhook, verifyHubChallenge } from '@app/meta-graph';
+import { currentCorrelationId } from '@app/platform';
 import { FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { GatewayEnv } from '../../config/gateway.env';
+import {
+  WebhookAnswer,
+  webhookAnswer,
+  WebhookMetrics,
+  WebhookRefusal,
+} from '../webhook-metrics.interceptor';
+import { HubSignatureGuard } from './hub-signature.guard';
 import { InstagramIntakeService } from './instagram-intake.service';
+
+/** The signed body's JSON; 400 when it is not JSON. */
+function jsonOf(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new WebhookRefusal(
+      'malformed',
+      new BadRequestException('malformed webhook: the body is not JSON'),
+    );
+  }
+}
 
 @Controller('webhooks/instagram')
 export class InstagramWebhookController {
-  private readonly secrets: string[];
-
   constructor(
     private readonly intake: InstagramIntakeService,
-    private readonly metrics: Metrics,
     private readonly env: GatewayEnv,
-  ) {
-    this.secrets = [env.META_APP_SECRET, env.META_INSTAGRAM_APP_SECRET].filter(
-      (s): s is string => typeof s === 'string',
-    );
-  }
+  ) {}
 
   /** Meta's subscription handshake: echo the challenge as plain text when the token matches. */
   @Get()
@@ -41,53 +52,25 @@ export class InstagramWebhookController {
       .send(result.ok ? result.challenge : 'verification failed');
   }
 
-  /**
-   * Authenticate before parsing: the body arrives as raw bytes (edge/body-limits.ts), its
-   * signature is checked, and only a signed body is parsed. An unsigned body costs one HMAC.
-   */
+  /** Authenticated before parsing (HubSignatureGuard): only a signed body is parsed. */
   @Post()
   @HttpCode(200)
-  async receive(
-    @Headers('x-hub-signature-256') signature: string | undefined,
-    @Body() raw: unknown,
-  ): Promise<{ received: number }> {
+  @UseGuards(HubSignatureGuard)
+  @WebhookMetrics('instagram')
+  async receive(@Body() raw: Buffer): Promise<WebhookAnswer<{ received: number }>> {
     const acceptedAt = Date.now();
-    const parsed = parseInstagramWebhook(this.signedJson(raw, signature));
+    const parsed = parseInstagramWebhook(jsonOf(raw));
     if (!parsed.ok) {
-      this.metrics.webhooksReceived.inc({ source: 'instagram', outcome: 'malformed' });
-      throw new BadRequestException(`malformed webhook: ${parsed.reason}`);
-    }
-    if (parsed.object !== 'instagram') {
-      this.metrics.webhooksReceived.inc({ source: 'instagram', outcome: 'ignored_object' });
-      return { received: 0 };
-    }
-    const result = await this.intake.accept(
-      parsed.entries,
-      currentCorrelationId() ?? randomUUID(),
-      acceptedAt,
-    );
-    this.metrics.webhooksReceived.inc({ source: 'instagram', outcome: 'accepted' });
-    return { received: result.queued + result.deletes };
-  }
-
-  /** The body as JSON, once its signature (by either app secret) is checked. */
-  private signedJson(raw: unknown, signature: string | undefined): unknown {
-    if (!Buffer.isBuffer(raw) || !verifyHubSignature(raw, signature, this.secrets)) {
-      this.metrics.webhooksReceived.inc({
-        source: 'instagram',
-        outcome: signature ? 'bad_signature' : 'missing_signature',
-      });
-      throw new UnauthorizedException(
-        signature
-          ? 'X-Hub-Signature-256 does not match the body'
-          : 'X-Hub-Signature-256 is missing',
+      throw new WebhookRefusal(
+        'malformed',
+        new BadRequestException(`malformed webhook: ${parsed.reason}`),
       );
     }
-    try {
-      return JSON.parse(raw.toString('utf8')) as unknown;
-    } catch {
-      this.metrics.webhooksReceived.inc({ source: 'instagram', outcome: 'malformed' });
-      throw new BadRequestException('malformed webhook: the body is not JSON');
+    if (parsed.object !== 'instagram') {
+      return webhookAnswer('ignored_object', { received: 0 });
     }
+    const correlationId = currentCorrelationId() ?? randomUUID();
+    const result = await this.intake.accept(parsed.entries, correlationId, acceptedAt);
+    return webhookAnswer('accepted', { received: result.queued + result.deletes });
   }
 }
