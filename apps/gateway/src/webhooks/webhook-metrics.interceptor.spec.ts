@@ -51,7 +51,7 @@ class HookController {
 
 describe('WebhookMetrics', () => {
   let app: NestFastifyApplication;
-  const metrics = new Metrics();
+  const metrics = new Metrics('gateway');
 
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({
