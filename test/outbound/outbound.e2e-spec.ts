@@ -1,6 +1,9 @@
+import { getQueueToken } from '@nestjs/bull';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { accountHolder, ConnectionSignals } from '@app/credentials';
 import { InstagramAccountRepository, InstallationRepository } from '@app/persistence';
+import { LiveChatInboundJob, QueueName } from '@app/queues';
+import { Queue } from 'bull';
 import { DataSource } from 'typeorm';
 import { ConnectedBusiness, World } from '../support/world';
 import { waitFor } from '../support/wait-for';
@@ -146,6 +149,62 @@ describe('agent reply → Instagram (gateway, queue, relay worker, emulators)', 
     await waitFor('the later send', () => sentTo(igsid).some((m) => m.text === 'after'), 30_000);
     expect(sentTo(igsid).map((m) => m.text)).toEqual(['slow but sure', 'after']);
   });
+
+  it('does not send twice a reply whose echo is still queued behind a backlog when the echo wait runs out', async () => {
+    const { igsid, chatId } = await customerWrites();
+    const worker = world.workers[0];
+    const instagramQueue = worker.get<Queue>(getQueueToken(QueueName.INSTAGRAM_INBOUND));
+    const livechatQueue = worker.get<Queue<LiveChatInboundJob>>(
+      getQueueToken(QueueName.LIVECHAT_INBOUND),
+    );
+    // A backlog: the gateway accepts the echo at once, the worker reaches it only much later.
+    await instagramQueue.pause(true);
+    try {
+      // Meta takes the reply but answers after our timeout: the send stays uncertain.
+      world.meta.faults.inject({ route: '/me/messages', latencyMs: 2_600, times: 1 });
+      await world.livechat.agentSendsMessage(chatId, { text: 'behind the backlog' });
+      await waitFor('the first send', () => sentTo(igsid).length >= 1, 30_000);
+      const [link] = await dataSource.query<Array<{ created: string }>>(
+        `SELECT (extract(epoch FROM l.created_at) * 1000)::bigint AS created FROM message_links l JOIN conversations c ON c.id = l.conversation_id WHERE c.igsid = $1 AND l.direction = 'outbound'`,
+        [igsid],
+      );
+      const echoWaitEnds = Number(link.created) + 15_000 + Number(world.vars.QUEUE_LOCK_DURATION_MS);
+      // A retry of the reply ran after the wait for its echo ran out (and sent again, or deferred).
+      await waitFor(
+        'a retry after the echo wait',
+        async () => {
+          const jobs = await livechatQueue.getJobs(['active', 'waiting', 'delayed', 'completed']);
+          const job = jobs.find((j) => j?.data.chatId === chatId);
+          return (
+            !job ||
+            ((job.processedOn ?? 0) > echoWaitEnds + 1_000 && !(await job.isActive())) ||
+            sentTo(igsid).length > 1
+          );
+        },
+        60_000,
+      );
+    } finally {
+      await instagramQueue.resume(true);
+    }
+    await waitFor(
+      'the claim settled',
+      async () => {
+        const rows = await dataSource.query<Array<{ state: string }>>(
+          `SELECT l.state FROM message_links l JOIN conversations c ON c.id = l.conversation_id WHERE c.igsid = $1 AND l.direction = 'outbound'`,
+          [igsid],
+        );
+        return rows.length === 1 && rows[0].state === 'done';
+      },
+      30_000,
+    );
+    await world.livechat.agentSendsMessage(chatId, { text: 'after the backlog' });
+    await waitFor(
+      'the later send',
+      () => sentTo(igsid).some((m) => m.text === 'after the backlog'),
+      30_000,
+    );
+    expect(sentTo(igsid).map((m) => m.text)).toEqual(['behind the backlog', 'after the backlog']);
+  }, 150_000);
 
   it('refuses a wrong secret_key with 401', async () => {
     const res = await fetch(`${world.gateway.url}/webhooks/livechat`, {

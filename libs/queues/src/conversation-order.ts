@@ -135,6 +135,11 @@ export class ConversationOrder {
     return next ?? undefined;
   }
 
+  /** How many of the conversation's jobs are queued and not yet done with (the head included). */
+  async pending(conversation: string): Promise<number> {
+    return this.redis.zcard(this.key(conversation));
+  }
+
   /** Removes an entry whose job no longer exists. */
   async drop(jobId: string, conversation: string): Promise<void> {
     await this.redis.zrem(this.key(conversation), jobId);

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CREDENTIALS_OPTIONS, CREDENTIALS_REDIS, CredentialsOptions } from '@app/credentials';
 import { InstagramMessageContent } from '@app/meta-graph';
+import { ConversationOrder } from '@app/queues';
 import type { Redis } from 'ioredis';
 import { createHmac, hkdfSync } from 'node:crypto';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
@@ -83,6 +84,18 @@ export class EchoEvidenceService {
       .ltrim(key, 0, KEEP - 1)
       .pexpire(key, TTL_MS)
       .exec();
+  }
+
+  /**
+   * Whether echoes of ours to this user were accepted by the gateway and are still queued (their
+   * own-echo lane, indexed before they are enqueued): under a backlog they are recorded long
+   * after Meta sent them, and one of them may be the evidence a pending send waits for.
+   */
+  async queued(instagramAccountId: string, igsid: string): Promise<boolean> {
+    const order = new ConversationOrder(this.redis, this.options.redisPrefix);
+    return (
+      (await order.pending(ConversationOrder.instagram(instagramAccountId, igsid, 'own-echo'))) > 0
+    );
   }
 
   /** Ids of echoes of ours with this fingerprint seen since `sinceMs`, oldest first. */

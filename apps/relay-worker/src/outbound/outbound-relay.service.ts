@@ -51,6 +51,12 @@ const UNRECORDED_CHAT_WAIT_MS = 5_000;
 /** How long a retry waits for the echo of an uncertain send before sending again. */
 const ECHO_WAIT_MS = 15_000;
 
+/**
+ * The longest a retry waits for echoes still queued (a backlog, or an echo job held): as long as
+ * echo evidence is kept (EchoEvidenceService), so a stuck lane cannot hold a chat's replies forever.
+ */
+const ECHO_BACKLOG_WAIT_MS = 10 * 60_000;
+
 /** Meta reasons after which the agent is told at once and nothing is retried. */
 const NOTICE_FOR_REASON: Partial<Record<MetaGraphError['reason'], NoticeKey>> = {
   'window-closed': 'window-closed',
@@ -394,6 +400,15 @@ export class OutboundRelayService {
         ? { kind: 'text', text: part.text }
         : { kind: 'attachment', type: part.type },
     );
+    // A worker killed mid-send leaves its jobs locked for QUEUE_LOCK_DURATION_MS: the echo's job
+    // may wait that long too. Past that, Meta has sent the echo, but under load its job may still
+    // be queued behind thousands of others (no clock bounds that): while echoes to this user are
+    // queued, one of them may be the evidence. Asked before the evidence is read, so that an echo
+    // recorded in between is found rather than missed.
+    const waited = Date.now() - link.createdAt.getTime();
+    const echoesQueued =
+      waited >= ECHO_WAIT_MS + this.env.QUEUE_LOCK_DURATION_MS &&
+      (await this.echoes.queued(account.instagramAccountId, conversation.igsid));
     const candidates = await this.echoes.find(
       account.instagramAccountId,
       conversation.igsid,
@@ -415,13 +430,21 @@ export class OutboundRelayService {
       });
       return true;
     }
-    // A worker killed mid-send leaves its jobs locked for QUEUE_LOCK_DURATION_MS: the echo's job
-    // may wait that long too.
-    if (Date.now() - link.createdAt.getTime() < ECHO_WAIT_MS + this.env.QUEUE_LOCK_DURATION_MS) {
+    if (waited < ECHO_WAIT_MS + this.env.QUEUE_LOCK_DURATION_MS) {
       throw new DeferJobError(
         1_000,
         'waiting for the echo of a reply that may already have reached Instagram',
       );
+    }
+    if (echoesQueued) {
+      if (waited < ECHO_BACKLOG_WAIT_MS) {
+        throw new DeferJobError(1_000, 'the echoes to this user are not all recorded yet');
+      }
+      this.logger.warn({
+        msg: 'echoes to this user still queued after the longest wait; sending again',
+        eventId: link.livechatEventId,
+        part: link.part,
+      });
     }
     return false;
   }
