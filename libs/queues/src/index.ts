@@ -30,9 +30,16 @@ export { ConversationOrder } from './conversation-order';
 export type { OrderEntry } from './conversation-order';
 export { RedisLock } from './redis-lock';
 export { ORDERED_JOB_OPTIONS } from './queues.module';
-export { consumeQueue } from './consume';
 export { consumersStarted, queueContractProblems } from './queue-contract';
 export type { ConsumerApp } from './queue-contract';
 export { OwnChats, OWN_CHAT_TTL_SECONDS } from './own-chats';
 export { openInstagramInbound, openLiveChatInbound, withoutContent } from './sealed-jobs';
 export type { InstagramInboundWork, LiveChatInboundWork } from './sealed-jobs';
+export { runJobs } from './job-runner';
+export type {
+  RunJobsOptions,
+  OrderedExecutor,
+  OrderedItem,
+  OrderedWork,
+  OrderedJobData,
+} from './job-runner';

@@ -5,7 +5,7 @@ export type ConsumerApp = (typeof QUEUE_CONSUMER)[QueueName];
 /** Every queue a consumer was started on in this process, in order (one entry per `process`). */
 const started: string[] = [];
 
-/** Called by `consumeQueue`: the record the job contract check reads. */
+/** Called by `consumeQueue` (under `runJobs`): the record the job contract check reads. */
 export function recordConsumer(queueName: string): void {
   started.push(queueName);
 }

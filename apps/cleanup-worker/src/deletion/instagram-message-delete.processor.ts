@@ -1,9 +1,8 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Metrics } from '@app/platform';
-import { InstagramMessageDeleteJob, QueueName } from '@app/queues';
+import { InstagramMessageDeleteJob, QueueName, runJobs } from '@app/queues';
 import { Queue } from 'bull';
-import { consume } from '../common/job-runner.util';
 import { CleanupWorkerEnv } from '../config/cleanup-worker.env';
 import { MessageDeleteService } from './message-delete.service';
 
@@ -20,11 +19,14 @@ export class InstagramMessageDeleteProcessor implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    consume(
-      this.queue,
-      QueueName.INSTAGRAM_MESSAGE_DELETE,
-      this.env.CLEANUP_CONCURRENCY,
-      { metrics: this.metrics, logger: this.logger },
+    runJobs(
+      {
+        queue: this.queue,
+        name: QueueName.INSTAGRAM_MESSAGE_DELETE,
+        concurrency: this.env.CLEANUP_CONCURRENCY,
+        metrics: this.metrics,
+        logger: this.logger,
+      },
       (job) => this.service.handle(job.data),
     );
   }

@@ -11,7 +11,7 @@ import {
   MessageLinkRepository,
 } from '@app/persistence';
 import { InstagramMessageDeleteJob } from '@app/queues';
-import { messageOf } from '../common/job-runner.util';
+import { messageOf } from '../common/error-message.util';
 
 export type MessageDeleteOutcome =
   | 'deleted'

@@ -1,9 +1,8 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Metrics } from '@app/platform';
-import { MetaDataDeletionJob, QueueName } from '@app/queues';
+import { MetaDataDeletionJob, QueueName, runJobs } from '@app/queues';
 import { Queue } from 'bull';
-import { consume } from '../common/job-runner.util';
 import { CleanupWorkerEnv } from '../config/cleanup-worker.env';
 import { MetaDataDeletionService } from './meta-data-deletion.service';
 
@@ -19,11 +18,14 @@ export class MetaDataDeletionProcessor implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    consume(
-      this.queue,
-      QueueName.META_DATA_DELETION,
-      this.env.CLEANUP_CONCURRENCY,
-      { metrics: this.metrics, logger: this.logger },
+    runJobs(
+      {
+        queue: this.queue,
+        name: QueueName.META_DATA_DELETION,
+        concurrency: this.env.CLEANUP_CONCURRENCY,
+        metrics: this.metrics,
+        logger: this.logger,
+      },
       (job) => this.service.handle(job.data, String(job.id)),
     );
   }

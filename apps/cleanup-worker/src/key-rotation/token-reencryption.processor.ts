@@ -1,9 +1,8 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Metrics } from '@app/platform';
-import { QueueName, TokenReencryptionJob } from '@app/queues';
+import { QueueName, runJobs, TokenReencryptionJob } from '@app/queues';
 import { Queue } from 'bull';
-import { consume } from '../common/job-runner.util';
 import { TokenReencryptionService } from './token-reencryption.service';
 
 const DAY_MS = 86_400_000;
@@ -27,11 +26,14 @@ export class TokenReencryptionProcessor implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    consume(
-      this.queue,
-      QueueName.TOKEN_REENCRYPTION,
-      1,
-      { metrics: this.metrics, logger: this.logger },
+    runJobs(
+      {
+        queue: this.queue,
+        name: QueueName.TOKEN_REENCRYPTION,
+        concurrency: 1,
+        metrics: this.metrics,
+        logger: this.logger,
+      },
       async (job) => {
         const result = await this.service.run();
         this.logger.log({ msg: 'token re-encryption done', trigger: job.data.trigger, ...result });

@@ -1,9 +1,8 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Metrics } from '@app/platform';
-import { DataPurgeJob, QueueName } from '@app/queues';
+import { DataPurgeJob, QueueName, runJobs } from '@app/queues';
 import { Queue } from 'bull';
-import { consume } from '../common/job-runner.util';
 import { CleanupWorkerEnv } from '../config/cleanup-worker.env';
 import { PurgeService } from './purge.service';
 
@@ -19,11 +18,14 @@ export class DataPurgeProcessor implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    consume(
-      this.queue,
-      QueueName.DATA_PURGE,
-      this.env.CLEANUP_CONCURRENCY,
-      { metrics: this.metrics, logger: this.logger },
+    runJobs(
+      {
+        queue: this.queue,
+        name: QueueName.DATA_PURGE,
+        concurrency: this.env.CLEANUP_CONCURRENCY,
+        metrics: this.metrics,
+        logger: this.logger,
+      },
       (job) => this.service.purge(job.data, String(job.id)),
     );
   }

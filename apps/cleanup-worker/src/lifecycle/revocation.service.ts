@@ -9,7 +9,7 @@ import {
   LifecycleRepository,
 } from '@app/persistence';
 import { CleanupMetrics } from '../common/cleanup-metrics';
-import { messageOf } from '../common/job-runner.util';
+import { messageOf } from '../common/error-message.util';
 import { toleratedRevocationError } from '../common/platform-errors.util';
 
 /** Step name → result, for the audit trail: our row ids and outcomes only. */

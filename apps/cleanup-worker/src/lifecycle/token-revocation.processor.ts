@@ -1,9 +1,8 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Metrics } from '@app/platform';
-import { QueueName, TokenRevocationJob } from '@app/queues';
+import { QueueName, runJobs, TokenRevocationJob } from '@app/queues';
 import { Queue } from 'bull';
-import { consume } from '../common/job-runner.util';
 import { CleanupWorkerEnv } from '../config/cleanup-worker.env';
 import { TokenRevocationService } from './token-revocation.service';
 
@@ -19,11 +18,14 @@ export class TokenRevocationProcessor implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    consume(
-      this.queue,
-      QueueName.TOKEN_REVOCATION,
-      this.env.CLEANUP_CONCURRENCY,
-      { metrics: this.metrics, logger: this.logger },
+    runJobs(
+      {
+        queue: this.queue,
+        name: QueueName.TOKEN_REVOCATION,
+        concurrency: this.env.CLEANUP_CONCURRENCY,
+        metrics: this.metrics,
+        logger: this.logger,
+      },
       (job) =>
         this.service.handle(job.data, {
           attemptsMade: job.attemptsMade,

@@ -1,9 +1,8 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Metrics } from '@app/platform';
-import { QueueName, RetentionSweepJob } from '@app/queues';
+import { QueueName, RetentionSweepJob, runJobs } from '@app/queues';
 import { Queue } from 'bull';
-import { consume } from '../common/job-runner.util';
 import { RetentionService } from './retention.service';
 
 @Injectable()
@@ -17,11 +16,14 @@ export class RetentionSweepProcessor implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    consume(
-      this.queue,
-      QueueName.RETENTION_SWEEP,
-      1,
-      { metrics: this.metrics, logger: this.logger },
+    runJobs(
+      {
+        queue: this.queue,
+        name: QueueName.RETENTION_SWEEP,
+        concurrency: 1,
+        metrics: this.metrics,
+        logger: this.logger,
+      },
       async (job) => {
         const result = await this.service.sweep(job.data.sweep);
         this.logger.log({ msg: 'retention sweep done', sweep: job.data.sweep, ...result });

@@ -1,9 +1,8 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Metrics } from '@app/platform';
-import { QueueName, TokenHealthJob } from '@app/queues';
+import { QueueName, runJobs, TokenHealthJob } from '@app/queues';
 import { Queue } from 'bull';
-import { consume } from '../common/job-runner.util';
 import { CleanupWorkerEnv } from '../config/cleanup-worker.env';
 import { AccountWatchdogService } from '../watchdog/account-watchdog.service';
 import { WatchdogTickService } from '../watchdog/watchdog-tick.service';
@@ -24,11 +23,14 @@ export class TokenHealthProcessor implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    consume(
-      this.queue,
-      QueueName.TOKEN_HEALTH,
-      this.env.CLEANUP_CONCURRENCY,
-      { metrics: this.metrics, logger: this.logger },
+    runJobs(
+      {
+        queue: this.queue,
+        name: QueueName.TOKEN_HEALTH,
+        concurrency: this.env.CLEANUP_CONCURRENCY,
+        metrics: this.metrics,
+        logger: this.logger,
+      },
       async (job) => {
         const data = job.data;
         switch (data.check) {

@@ -3,7 +3,7 @@ import { ConnectionSignals, LiveChatCredentialsService } from '@app/credentials'
 import { isMetaGraphError, MetaGraphClient } from '@app/meta-graph';
 import { InstagramAccountRepository, LifecycleRepository } from '@app/persistence';
 import { kindOf } from '@app/platform';
-import { messageOf } from '../common/job-runner.util';
+import { messageOf } from '../common/error-message.util';
 
 /** Agent tokens expiring within this are refreshed ahead (the relay's own margin is 10 min). */
 const REFRESH_AHEAD_MS = 30 * 60_000;

@@ -26,7 +26,7 @@ import { kindOf } from '@app/platform';
 import type { Redis } from 'ioredis';
 import { CleanupMetrics } from '../common/cleanup-metrics';
 import { isAuthFailure } from '../common/platform-errors.util';
-import { messageOf } from '../common/job-runner.util';
+import { messageOf } from '../common/error-message.util';
 import { CleanupWorkerEnv } from '../config/cleanup-worker.env';
 import { INSTAGRAM_TOKEN_EXPIRED_REASON } from '../retention/token-health.service';
 

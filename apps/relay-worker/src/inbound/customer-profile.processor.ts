@@ -9,9 +9,9 @@ import {
   InstallationRepository,
   LifecycleRepository,
 } from '@app/persistence';
-import { Metrics, withCorrelation } from '@app/platform';
-import { CustomerProfileJob, QueueName, consumeQueue } from '@app/queues';
-import { Job, Queue } from 'bull';
+import { Metrics } from '@app/platform';
+import { CustomerProfileJob, QueueName, runJobs } from '@app/queues';
+import { Queue } from 'bull';
 
 /**
  * Names the LiveChat customer after the Instagram user (name → username → id) and adds session
@@ -38,8 +38,15 @@ export class CustomerProfileProcessor implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    consumeQueue(this.queue, 4, (job: Job<CustomerProfileJob>) =>
-      withCorrelation(job.data.correlationId, () => this.handle(job.data)),
+    runJobs(
+      {
+        queue: this.queue,
+        name: QueueName.CUSTOMER_PROFILE,
+        concurrency: 4,
+        metrics: this.metrics,
+        logger: this.logger,
+      },
+      (job) => this.handle(job.data),
     );
   }
 
@@ -115,7 +122,6 @@ export class CustomerProfileProcessor implements OnApplicationBootstrap {
     await this.conversations.update(data.installationId, conversation.id, {
       profileSyncedAt: new Date(),
     });
-    this.metrics.jobs.inc({ queue: QueueName.CUSTOMER_PROFILE, outcome: 'completed' });
-    return 'updated';
+    return 'completed';
   }
 }

@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import {
   CREDENTIALS_OPTIONS,
   CREDENTIALS_REDIS,
@@ -11,9 +11,10 @@ import {
   ConversationOrder,
   InstagramInboundJob,
   openInstagramInbound,
+  OrderedItem,
   PayloadCipher,
   QueueName,
-  consumeQueue,
+  runJobs,
   withoutContent,
 } from '@app/queues';
 import { Job, Queue } from 'bull';
@@ -25,6 +26,7 @@ import { InboundRelayService } from './inbound-relay.service';
 /** Consumes instagram-inbound: one Instagram item per job, in order per conversation. */
 @Injectable()
 export class InstagramInboundProcessor implements OnApplicationBootstrap {
+  private readonly logger = new Logger(InstagramInboundProcessor.name);
   private readonly runner: OrderedJobRunner;
 
   constructor(
@@ -32,7 +34,7 @@ export class InstagramInboundProcessor implements OnApplicationBootstrap {
     @Inject(CREDENTIALS_REDIS) redis: Redis,
     @Inject(CREDENTIALS_OPTIONS) options: CredentialsOptions,
     private readonly relay: InboundRelayService,
-    metrics: Metrics,
+    private readonly metrics: Metrics,
     private readonly env: RelayWorkerEnv,
     signals: ConnectionSignals,
     private readonly cipher: PayloadCipher,
@@ -48,23 +50,33 @@ export class InstagramInboundProcessor implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    consumeQueue(this.queue, this.env.RELAY_CONCURRENCY, (job: Job<InstagramInboundJob>) =>
-      this.handle(job),
+    runJobs(
+      {
+        queue: this.queue,
+        name: QueueName.INSTAGRAM_INBOUND,
+        concurrency: this.env.RELAY_CONCURRENCY,
+        metrics: this.metrics,
+        logger: this.logger,
+        ordered: { executor: this.runner, itemOf: (job) => this.itemOf(job) },
+      },
+      (job) => this.run(job),
     );
   }
 
-  handle(job: Job<InstagramInboundJob>): Promise<string> {
-    return this.runner.execute({
-      job,
+  private itemOf(job: Job<InstagramInboundJob>): OrderedItem<InstagramInboundJob> {
+    return {
       conversation: ConversationOrder.instagram(
         job.data.instagramAccountId,
         job.data.igsid,
         job.data.lane,
       ),
       score: ConversationOrder.score(job.data.timestamp, job.data.position),
-      // Opened here, in the worker that delivers it, and only for the run.
-      run: () => this.relay.relay(openInstagramInbound(this.cipher, job.id, job.data)),
       withoutContent,
-    });
+    };
+  }
+
+  /** Opened here, in the worker that delivers it, and only for the run. */
+  private run(job: Job<InstagramInboundJob>): Promise<string> {
+    return this.relay.relay(openInstagramInbound(this.cipher, job.id, job.data));
   }
 }

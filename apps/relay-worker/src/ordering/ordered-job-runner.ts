@@ -6,11 +6,13 @@ import {
   ConversationOrder,
   DeferJobError,
   QueueName,
-  GaveUp,
+  OrderedExecutor,
+  OrderedJobData,
+  OrderedWork,
   RedisLock,
   withPlannedDelay,
 } from '@app/queues';
-import { Job, Queue } from 'bull';
+import { Queue } from 'bull';
 import type { Redis } from 'ioredis';
 import { safeFailure } from './safe-failure.util';
 
@@ -32,34 +34,14 @@ const LEASE_MS = 15_000;
 /** A head whose job no longer exists (a crashed producer, a job removed by hand) is dropped after this. */
 const GHOST_AFTER_MS = 5_000;
 
-export interface OrderedJobData {
-  acceptedAt: number;
-  correlationId: string;
-  /** Real failures so far (deferrals are not failures). */
-  failures?: number;
-}
-
-export interface OrderedWork<T extends OrderedJobData> {
-  job: Job<T>;
-  conversation: string;
-  score: number;
-  run: () => Promise<string>;
-  /** Called once when the runner gives up on the item (before the job fails for good). */
-  onGiveUp?: (error: Error) => Promise<void>;
-  /**
-   * The job's data without its content, kept by the failed job (Bull Board shows why it failed;
-   * nothing of the message stays for FAILED_JOB_RETENTION_DAYS).
-   */
-  withoutContent: (data: T, gaveUp: GaveUp) => T;
-}
-
 /**
  * Runs a job only while it is the head of its conversation's order; otherwise defers it (not a
  * failure) until the item before it finishes and promotes it. Counts real failures in the job,
  * retries with classified backoff, and gives up after a bounded number (the conversation then
  * moves on). Conversations never wait on one another; a stuck one holds up only itself.
+ * The ordered mode of `runJobs`; it stays here because it reads ConnectionSignals (held items).
  */
-export class OrderedJobRunner {
+export class OrderedJobRunner implements OrderedExecutor {
   private readonly logger: Logger;
   private readonly order: ConversationOrder;
   private readonly lock: RedisLock;

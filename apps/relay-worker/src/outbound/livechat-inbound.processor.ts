@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import {
   CREDENTIALS_OPTIONS,
   CREDENTIALS_REDIS,
@@ -11,9 +11,10 @@ import {
   ConversationOrder,
   LiveChatInboundJob,
   openLiveChatInbound,
+  OrderedItem,
   PayloadCipher,
   QueueName,
-  consumeQueue,
+  runJobs,
   withoutContent,
 } from '@app/queues';
 import { Job, Queue } from 'bull';
@@ -35,6 +36,7 @@ function scoreOf(job: LiveChatInboundJob): number {
 /** Consumes livechat-inbound: one chat webhook per job, in order per chat. */
 @Injectable()
 export class LiveChatInboundProcessor implements OnApplicationBootstrap {
+  private readonly logger = new Logger(LiveChatInboundProcessor.name);
   private readonly runner: OrderedJobRunner;
 
   constructor(
@@ -42,7 +44,7 @@ export class LiveChatInboundProcessor implements OnApplicationBootstrap {
     @Inject(CREDENTIALS_REDIS) redis: Redis,
     @Inject(CREDENTIALS_OPTIONS) options: CredentialsOptions,
     private readonly relay: OutboundRelayService,
-    metrics: Metrics,
+    private readonly metrics: Metrics,
     private readonly env: RelayWorkerEnv,
     signals: ConnectionSignals,
     private readonly cipher: PayloadCipher,
@@ -58,21 +60,31 @@ export class LiveChatInboundProcessor implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    consumeQueue(this.queue, this.env.RELAY_CONCURRENCY, (job: Job<LiveChatInboundJob>) =>
-      this.handle(job),
+    runJobs(
+      {
+        queue: this.queue,
+        name: QueueName.LIVECHAT_INBOUND,
+        concurrency: this.env.RELAY_CONCURRENCY,
+        metrics: this.metrics,
+        logger: this.logger,
+        ordered: { executor: this.runner, itemOf: (job) => this.itemOf(job) },
+      },
+      (job) => this.run(job),
     );
   }
 
-  handle(job: Job<LiveChatInboundJob>): Promise<string> {
-    return this.runner.execute({
-      job,
+  private itemOf(job: Job<LiveChatInboundJob>): OrderedItem<LiveChatInboundJob> {
+    return {
       conversation: ConversationOrder.livechat(job.data.organizationId, job.data.chatId),
       score: scoreOf(job.data),
-      // Opened here, in the worker that delivers it, and only for the run.
-      run: () => this.relay.relay(openLiveChatInbound(this.cipher, job.id, job.data)),
       onGiveUp: (error) =>
         this.relay.giveUp(openLiveChatInbound(this.cipher, job.id, job.data), error),
       withoutContent,
-    });
+    };
+  }
+
+  /** Opened here, in the worker that delivers it, and only for the run. */
+  private run(job: Job<LiveChatInboundJob>): Promise<string> {
+    return this.relay.relay(openLiveChatInbound(this.cipher, job.id, job.data));
   }
 }
