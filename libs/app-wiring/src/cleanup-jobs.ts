@@ -1,45 +1,12 @@
 import { DeletionRequestRepository } from '@app/persistence';
-import { JobOf, JobProducer, jobIds, QueueName } from '@app/queues';
+import { cleanupJobIds, JobOf, JobProducer, QueueName } from '@app/queues';
 import type { Job, JobOptions } from 'bull';
-import { createHash } from 'node:crypto';
 
 /** Message deletes are promised within this long of the delete reaching us. */
 export const MESSAGE_DELETE_PROMISE_MS = 30 * 86_400_000;
 
-function digestOf(ids: readonly string[]): string {
-  return createHash('sha256')
-    .update([...ids].sort().join(','))
-    .digest('base64url')
-    .slice(0, 16);
-}
-
-function scopeOf(installationId: string, accountIds?: readonly string[]): string {
-  return accountIds && accountIds.length > 0
-    ? `${installationId}.${digestOf(accountIds)}`
-    : installationId;
-}
-
-/**
- * Deterministic ids of the lifecycle jobs, shared by the gateway and the cleanup worker. A purge
- * id carries its due time: an uninstall, reinstall and second uninstall get two purge jobs, and
- * the first one (seeing a later purge date) leaves the data to the second.
- */
-export const cleanupJobIds = {
-  revocation: (
-    installationId: string,
-    accountIds: readonly string[] | undefined,
-    at: Date,
-  ): string => `revoke.${scopeOf(installationId, accountIds)}.${at.getTime()}`,
-  purge: (
-    installationId: string,
-    accountIds: readonly string[] | undefined,
-    purgeAt: Date,
-  ): string => `purge.${scopeOf(installationId, accountIds)}.${purgeAt.getTime()}`,
-  metaDataDeletion: (deletionRequestId: string): string => `metadel.${deletionRequestId}`,
-  /** A message delete re-run by the relay (its message landed) or by the sweep. */
-  messageDeleteRetry: (instagramAccountId: string, mid: string, tag: string): string =>
-    `${jobIds.instagramDelete(instagramAccountId, mid)}.${tag}`,
-};
+/** Defined with the other job ids (`libs/queues/src/job-ids.ts`); exported here for its users. */
+export { cleanupJobIds };
 
 /**
  * Adds a job under a deterministic id even when a finished job still holds that id (Bull would

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { JobProducer, QueueName } from '@app/queues';
+import { JobProducer, QueueName, redisKeys } from '@app/queues';
 import type { Redis } from 'ioredis';
 import {
   CREDENTIALS_OPTIONS,
@@ -48,7 +48,7 @@ export class ConnectionSignals {
   ) {}
 
   private key(name: string): string {
-    return `${this.options.redisPrefix}:conn:${name}`;
+    return redisKeys.connectionSignal(this.options.redisPrefix, name);
   }
 
   /** Every process's cached connection state is stale from now on. */

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isLiveChatApiError, LiveChatAccountsClient, SingleFlight } from '@app/livechat-sdk';
 import { InstallationRepository, TOKEN_CIPHER, TokenCipher } from '@app/persistence';
 import { Metrics } from '@app/platform';
-import { RedisLock } from '@app/queues';
+import { redisKeys, RedisLock } from '@app/queues';
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
 import {
@@ -89,7 +89,7 @@ export class LiveChatCredentialsService {
         this.refreshAcrossProcesses(installationId, stale),
       );
     }
-    const lastRefusal = `${this.options.redisPrefix}:lock:agent-refused:${installationId}`;
+    const lastRefusal = redisKeys.agentRefused(this.options.redisPrefix, installationId);
     if ((await this.redis.get(lastRefusal)) === digest(options.refused)) {
       throw new RelayError(
         'retryable',
@@ -150,7 +150,7 @@ export class LiveChatCredentialsService {
     installationId: string,
     staleToken: string | null,
   ): Promise<string> {
-    const key = `${this.options.redisPrefix}:lock:agent-refresh:${installationId}`;
+    const key = redisKeys.agentRefresh(this.options.redisPrefix, installationId);
     const deadline = Date.now() + REFRESH_LOCK_TTL_MS;
     for (;;) {
       const lease = await this.lock.acquire(key, REFRESH_LOCK_TTL_MS);
@@ -239,7 +239,7 @@ export class LiveChatCredentialsService {
   }
 
   private customerKey(installationId: string, customerId: string): string {
-    return `${this.options.redisPrefix}:ctok:${installationId}:${customerId}`;
+    return redisKeys.customerToken(this.options.redisPrefix, installationId, customerId);
   }
 
   /**
@@ -303,7 +303,7 @@ export class LiveChatCredentialsService {
     installationId: string,
   ): Promise<Array<{ customerId: string; token: string }>> {
     const out: Array<{ customerId: string; token: string }> = [];
-    const match = `${this.options.redisPrefix}:ctok:${installationId}:*`;
+    const match = redisKeys.customerTokensOf(this.options.redisPrefix, installationId);
     let cursor = '0';
     do {
       const [next, keys] = await this.redis.scan(cursor, 'MATCH', match, 'COUNT', 500);

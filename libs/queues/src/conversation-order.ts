@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { redisKeys } from './redis-keys';
 import { randomBytes } from 'node:crypto';
 
 /**
@@ -63,7 +64,7 @@ export class ConversationOrder {
   }
 
   key(conversation: string): string {
-    return `${this.prefix}:order:${conversation}`;
+    return redisKeys.order(this.prefix, conversation);
   }
 
   /** Integer score, exact in a double: ms timestamp × 1000 + position (< 1000 per POST). */
@@ -84,7 +85,7 @@ export class ConversationOrder {
 
   /** The conversation's lease: held by the one run working on it (see `enter`). */
   leaseKey(conversation: string): string {
-    return `${this.prefix}:lease:${conversation}`;
+    return redisKeys.lease(this.prefix, conversation);
   }
 
   /**

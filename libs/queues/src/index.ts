@@ -19,7 +19,7 @@ export type {
 } from './job-payloads';
 export { PayloadCipher, PayloadDecryptionError } from './payload-cipher';
 export type { Sealed } from './payload-cipher';
-export { jobIds } from './job-ids';
+export { jobIds, cleanupJobIds, scheduledJobIds } from './job-ids';
 export { classifiedBackoff, DeferJobError, BACKOFF_STRATEGY, withPlannedDelay } from './backoff';
 export type { BackoffOptions } from './backoff';
 export { QueuesModule, defaultJobOptions } from './queues.module';
@@ -43,3 +43,6 @@ export type {
   OrderedWork,
   OrderedJobData,
 } from './job-runner';
+export { redisKeys, REDIS_KEY_FAMILIES, redisKeyFamilyOf } from './redis-keys';
+export type { RedisKeyFamily } from './redis-keys';
+export { itemKeys } from './item-keys';

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { redisKeys } from './redis-keys';
 
 /** A chat recorded as ours stays so this long after our last message into it. */
 export const OWN_CHAT_TTL_SECONDS = 30 * 86_400;
@@ -16,7 +17,7 @@ export class OwnChats {
   ) {}
 
   key(organizationId: string, chatId: string): string {
-    return `${this.prefix}:lcchat:${organizationId}:${chatId}`;
+    return redisKeys.ownChat(this.prefix, organizationId, chatId);
   }
 
   async has(organizationId: string, chatId: string): Promise<boolean> {

@@ -10,7 +10,7 @@ import {
   LinkedMessage,
   MessageLinkRepository,
 } from '@app/persistence';
-import { InstagramMessageDeleteJob } from '@app/queues';
+import { InstagramMessageDeleteJob, itemKeys } from '@app/queues';
 import { messageOf } from '../common/error-message.util';
 
 export type MessageDeleteOutcome =
@@ -56,7 +56,7 @@ export class MessageDeleteService {
     if (!installation) {
       return 'dropped-unknown-account';
     }
-    const itemKey = `m:${job.instagramMessageId}`;
+    const itemKey = itemKeys.message(job.instagramMessageId);
     const request = await this.deletions.requestMessageDelete({
       instagramAccountId: account.id,
       itemKey,

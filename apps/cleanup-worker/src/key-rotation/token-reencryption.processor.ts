@@ -1,13 +1,11 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Metrics } from '@app/platform';
-import { QueueName, runJobs, TokenReencryptionJob } from '@app/queues';
+import { cleanupJobIds, QueueName, runJobs, TokenReencryptionJob } from '@app/queues';
 import { Queue } from 'bull';
 import { TokenReencryptionService } from './token-reencryption.service';
 
 const DAY_MS = 86_400_000;
-export const REENCRYPTION_DAILY_JOB_ID = 'reencrypt.daily';
-export const REENCRYPTION_BOOT_JOB_ID = 'reencrypt.boot';
 
 /**
  * Runs the re-encryption once when a cleanup worker starts (a deploy that moved a key to
@@ -41,14 +39,14 @@ export class TokenReencryptionProcessor implements OnApplicationBootstrap {
       },
     );
     for (const existing of await this.queue.getRepeatableJobs()) {
-      if (existing.id === REENCRYPTION_DAILY_JOB_ID && Number(existing.every) !== DAY_MS) {
+      if (existing.id === cleanupJobIds.reencryptionDaily && Number(existing.every) !== DAY_MS) {
         await this.queue.removeRepeatableByKey(existing.key);
       }
     }
     await this.queue.add(
       { trigger: 'daily' },
       {
-        jobId: REENCRYPTION_DAILY_JOB_ID,
+        jobId: cleanupJobIds.reencryptionDaily,
         repeat: { every: DAY_MS },
         attempts: 3,
         removeOnComplete: true,
@@ -56,13 +54,13 @@ export class TokenReencryptionProcessor implements OnApplicationBootstrap {
     );
     // A fixed id: workers starting together queue one run, not one each. A failed run kept
     // under that id (for inspection) would swallow the add: the new start replaces it.
-    const previous = await this.queue.getJob(REENCRYPTION_BOOT_JOB_ID);
+    const previous = await this.queue.getJob(cleanupJobIds.reencryptionBoot);
     if (previous && (await previous.isFailed())) {
       await previous.remove();
     }
     await this.queue.add(
       { trigger: 'boot' },
-      { jobId: REENCRYPTION_BOOT_JOB_ID, attempts: 3, removeOnComplete: true },
+      { jobId: cleanupJobIds.reencryptionBoot, attempts: 3, removeOnComplete: true },
     );
   }
 }

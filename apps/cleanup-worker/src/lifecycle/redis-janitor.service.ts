@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CREDENTIALS_OPTIONS, CREDENTIALS_REDIS, CredentialsOptions } from '@app/credentials';
-import { ALL_QUEUES, JobProducer } from '@app/queues';
+import { ALL_QUEUES, JobProducer, redisKeyFamilyOf } from '@app/queues';
 import type { Job, JobStatus } from 'bull';
 import type { Redis } from 'ioredis';
 
@@ -9,8 +9,8 @@ const REMOVABLE_STATES: JobStatus[] = ['waiting', 'delayed', 'paused', 'failed',
 const PAGE = 500;
 
 /**
- * Removes from Redis whatever names one of a purge's ids: cached customer tokens, order indexes,
- * locks and markers (by key name), and queued or failed jobs (by job id or payload; failed jobs
+ * Removes from Redis whatever names one of a purge's ids: keys of the families in
+ * `REDIS_KEY_FAMILIES` (cached customer tokens, order indexes, locks and markers, by key name), and queued or failed jobs (by job id or payload; failed jobs
  * hold message text). Key names are matched on whole `:`/`.`-separated segments, so an id never
  * matches inside another.
  */
@@ -82,19 +82,18 @@ export class RedisJanitor {
   }
 
   private async removeKeys(wanted: Set<string>): Promise<number> {
-    const prefix = `${this.options.redisPrefix}:`;
-    const queueNames = new Set<string>(ALL_QUEUES);
+    const prefix = this.options.redisPrefix;
     let removed = 0;
     let cursor = '0';
     do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1_000);
       cursor = next;
-      const doomed = keys.filter((key) => {
-        const rest = key.slice(prefix.length);
-        const first = rest.split(':')[0];
-        // Bull's own keys are handled job by job above.
-        return !queueNames.has(first) && segments(rest).some((s) => wanted.has(s));
-      });
+      // Only the families of redis-keys.ts: Bull's own keys are handled job by job above.
+      const doomed = keys.filter(
+        (key) =>
+          redisKeyFamilyOf(prefix, key) !== undefined &&
+          segments(key.slice(prefix.length + 1)).some((s) => wanted.has(s)),
+      );
       if (doomed.length > 0) {
         removed += await this.redis.unlink(...doomed);
       }

@@ -1,6 +1,6 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { QueueName, RetentionSweepJob, TokenHealthJob } from '@app/queues';
+import { QueueName, RetentionSweepJob, scheduledJobIds, TokenHealthJob } from '@app/queues';
 import { Queue } from 'bull';
 import { WatchdogTickService } from '../watchdog/watchdog-tick.service';
 
@@ -16,10 +16,14 @@ interface Schedule<T> {
 
 /** Fixed job ids: every cleanup worker registers the same repeatables, Bull keeps one of each. */
 export const RETENTION_SCHEDULE: ReadonlyArray<Schedule<RetentionSweepJob>> = [
-  { jobId: 'sweep.message-links', every: HOUR_MS, data: { sweep: 'message-links' } },
-  { jobId: 'sweep.failed-jobs', every: HOUR_MS, data: { sweep: 'failed-jobs' } },
-  { jobId: 'sweep.deletion-requests', every: HOUR_MS, data: { sweep: 'deletion-requests' } },
-  { jobId: 'sweep.conversations', every: DAY_MS, data: { sweep: 'conversations' } },
+  { jobId: scheduledJobIds.sweepMessageLinks, every: HOUR_MS, data: { sweep: 'message-links' } },
+  { jobId: scheduledJobIds.sweepFailedJobs, every: HOUR_MS, data: { sweep: 'failed-jobs' } },
+  {
+    jobId: scheduledJobIds.sweepDeletionRequests,
+    every: HOUR_MS,
+    data: { sweep: 'deletion-requests' },
+  },
+  { jobId: scheduledJobIds.sweepConversations, every: DAY_MS, data: { sweep: 'conversations' } },
 ];
 
 /** LiveChat refresh-ahead, Instagram Login token refresh, and the watchdog tick (its interval follows WATCHDOG_INTERVAL_SECONDS). */
@@ -28,14 +32,18 @@ export function tokenHealthSchedule(
 ): ReadonlyArray<Schedule<TokenHealthJob>> {
   return [
     {
-      jobId: 'health.livechat-refresh',
+      jobId: scheduledJobIds.livechatRefresh,
       every: 10 * MINUTE_MS,
       data: { check: 'livechat-refresh' },
     },
-    { jobId: 'health.watchdog', every: watchdogTickMs, data: { check: 'watchdog' } },
+    { jobId: scheduledJobIds.watchdogTick, every: watchdogTickMs, data: { check: 'watchdog' } },
     // Instagram Login tokens live 60 days and are refreshed 20 days ahead: a few runs a day leave
     // weeks of retries before one could expire.
-    { jobId: 'health.instagram-refresh', every: 6 * HOUR_MS, data: { check: 'instagram-refresh' } },
+    {
+      jobId: scheduledJobIds.instagramRefresh,
+      every: 6 * HOUR_MS,
+      data: { check: 'instagram-refresh' },
+    },
   ];
 }
 

@@ -24,6 +24,7 @@ import {
 } from '@app/persistence';
 import { kindOf } from '@app/platform';
 import type { Redis } from 'ioredis';
+import { redisKeys } from '@app/queues';
 import { CleanupMetrics } from '../common/cleanup-metrics';
 import { isAuthFailure } from '../common/platform-errors.util';
 import { messageOf } from '../common/error-message.util';
@@ -369,7 +370,7 @@ export class AccountWatchdogService {
     try {
       const token = await this.credentials.agentToken(installation.id);
       const state = await this.configuration.getLicenseWebhooksState(token);
-      const offKey = `${this.options.redisPrefix}:watchdog:webhooks-off:${installation.id}`;
+      const offKey = redisKeys.webhooksOff(this.options.redisPrefix, installation.id);
       if (state.licenseWebhooksEnabled) {
         await this.redis.del(offKey);
         return { check: 'livechat-webhooks', result: 'ok' };

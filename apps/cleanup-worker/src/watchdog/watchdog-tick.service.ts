@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AccountHealthRepository } from '@app/persistence';
-import { JobProducer, QueueName } from '@app/queues';
+import { cleanupJobIds, JobProducer, QueueName } from '@app/queues';
 import { randomUUID } from 'node:crypto';
 import { CleanupMetrics } from '../common/cleanup-metrics';
 import { CleanupWorkerEnv } from '../config/cleanup-worker.env';
@@ -9,9 +9,6 @@ import { nextSlot, tickMsFor } from './watchdog-phase.util';
 const BATCH = 500;
 /** One tick claims at most this many batches; the rest are claimed by the next tick. */
 const MAX_BATCHES = 20;
-
-export const watchdogJobId = (accountId: string, dueAt: Date): string =>
-  `watchdog.${accountId}.${dueAt.getTime()}`;
 
 /**
  * The watchdog's repeatable tick (every tenth of WATCHDOG_INTERVAL_SECONDS, 1–30 s): claims the
@@ -58,7 +55,7 @@ export class WatchdogTickService {
             correlationId: randomUUID(),
           },
           opts: {
-            jobId: watchdogJobId(account.id, account.dueAt),
+            jobId: cleanupJobIds.watchdogCheck(account.id, account.dueAt),
             attempts: 1,
             removeOnComplete: true,
             removeOnFail: 100,

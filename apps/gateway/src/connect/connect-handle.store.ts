@@ -3,6 +3,7 @@ import { CREDENTIALS_REDIS } from '@app/credentials';
 import { TOKEN_CIPHER, TokenCipher } from '@app/persistence';
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
+import { redisKeys } from '@app/queues';
 import { GatewayEnv } from '../config/gateway.env';
 
 /**
@@ -118,7 +119,7 @@ export class ConnectHandleStore {
    */
   async claimNonce(nonce: string, ttlMs: number): Promise<boolean> {
     const set = await this.redis.set(
-      `${this.env.REDIS_KEY_PREFIX}:connect:nonce:${nonce}`,
+      redisKeys.connectNonce(this.env.REDIS_KEY_PREFIX, nonce),
       '1',
       'PX',
       ttlMs,
@@ -139,6 +140,6 @@ export class ConnectHandleStore {
   }
 
   private key(handle: string): string {
-    return `${this.env.REDIS_KEY_PREFIX}:connect:handle:${handle}`;
+    return redisKeys.connectHandle(this.env.REDIS_KEY_PREFIX, handle);
   }
 }

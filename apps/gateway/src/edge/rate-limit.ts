@@ -1,6 +1,7 @@
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Redis from 'ioredis';
+import { redisKeys } from '@app/queues';
 import { GatewayEnv } from '../config/gateway.env';
 
 /**
@@ -62,7 +63,7 @@ export async function installRateLimits(
     global: false,
     hook: 'onRequest',
     redis,
-    nameSpace: `${env.REDIS_KEY_PREFIX}:rate:`,
+    nameSpace: redisKeys.edgeRate(env.REDIS_KEY_PREFIX),
     max: env.RATE_LIMIT_MAX,
     timeWindow: env.RATE_LIMIT_WINDOW_SECONDS * 1000,
     skipOnError: true,

@@ -3,6 +3,7 @@ import { CREDENTIALS_REDIS } from '@app/credentials';
 import Redis from 'ioredis';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { redisKeys } from '@app/queues';
 import { GatewayEnv } from '../config/gateway.env';
 
 /** A signed_request issued this far in the future (clock skew) is still accepted. */
@@ -58,7 +59,7 @@ export class SignedRequestReplayGuard {
     act: () => Promise<string>,
   ): Promise<{ answer: string; replayed: boolean }> {
     const digest = createHash('sha256').update(signedRequest, 'utf8').digest('base64url');
-    const key = `${this.env.REDIS_KEY_PREFIX}:signed-request:${purpose}:${digest}`;
+    const key = redisKeys.signedRequest(this.env.REDIS_KEY_PREFIX, purpose, digest);
     const claimed = await this.redis.set(key, PENDING, 'EX', this.ttlSeconds, 'NX');
     if (claimed !== 'OK') {
       return { answer: await this.answerOf(key), replayed: true };

@@ -4,6 +4,7 @@ import { InstagramMessageContent } from '@app/meta-graph';
 import { ConversationOrder } from '@app/queues';
 import type { Redis } from 'ioredis';
 import { createHmac, hkdfSync } from 'node:crypto';
+import { redisKeys } from '@app/queues';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
 
 /** How long an echo of ours is remembered: long enough for any retry of the send to ask. */
@@ -66,7 +67,7 @@ export class EchoEvidenceService {
   }
 
   private listKey(instagramAccountId: string, igsid: string): string {
-    return `${this.options.redisPrefix}:echoes:${instagramAccountId}:${igsid}`;
+    return redisKeys.echoes(this.options.redisPrefix, instagramAccountId, igsid);
   }
 
   async record(

@@ -19,7 +19,14 @@ import {
   MessageLinkRepository,
 } from '@app/persistence';
 import { currentCorrelationId, kindOf, Metrics } from '@app/platform';
-import { DeferJobError, InstagramInboundWork, JobProducer, QueueName } from '@app/queues';
+import {
+  DeferJobError,
+  InstagramInboundWork,
+  itemKeys,
+  jobIds,
+  JobProducer,
+  QueueName,
+} from '@app/queues';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
 import {
   excerpt,
@@ -145,7 +152,11 @@ export class InboundRelayService {
         // Our Send API call may have produced this echo and not yet recorded its id.
         throw new DeferJobError(300, 'an outbound send to this user is in flight');
       }
-      const own = await this.links.findByInstagramId(installation.id, account.id, `m:${item.mid}`);
+      const own = await this.links.findByInstagramId(
+        installation.id,
+        account.id,
+        itemKeys.message(item.mid),
+      );
       if (own?.direction === 'outbound') {
         return 'own-echo';
       }
@@ -292,7 +303,7 @@ export class InboundRelayService {
         installationId,
         conversationId,
       },
-      { jobId: `profile.${conversationId}` },
+      { jobId: jobIds.customerProfile(conversationId) },
     );
   }
 
@@ -552,7 +563,7 @@ export class InboundRelayService {
       const link = await this.links.findByInstagramId(
         connected.installation.id,
         connected.account.id,
-        `m:${mid}`,
+        itemKeys.message(mid),
       );
       if (!link?.livechatChatId || !link.livechatEventId) {
         return undefined;

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CREDENTIALS_OPTIONS, CREDENTIALS_REDIS, CredentialsOptions } from '@app/credentials';
 import type { Redis } from 'ioredis';
+import { redisKeys } from '@app/queues';
 
 /**
  * Set while a reply to an Instagram user is being sent and its message id not yet recorded, so
@@ -14,7 +15,7 @@ export class OutboundSendMarker {
   ) {}
 
   private key(instagramAccountId: string, igsid: string): string {
-    return `${this.options.redisPrefix}:sending:${instagramAccountId}:${igsid}`;
+    return redisKeys.sending(this.options.redisPrefix, instagramAccountId, igsid);
   }
 
   async mark(instagramAccountId: string, igsid: string): Promise<void> {

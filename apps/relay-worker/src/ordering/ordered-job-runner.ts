@@ -5,10 +5,11 @@ import {
   classifiedBackoff,
   ConversationOrder,
   DeferJobError,
-  QueueName,
   OrderedExecutor,
   OrderedJobData,
   OrderedWork,
+  QueueName,
+  redisKeys,
   RedisLock,
   withPlannedDelay,
 } from '@app/queues';
@@ -144,7 +145,7 @@ export class OrderedJobRunner implements OrderedExecutor {
     if (await this.queue.getJob(headJobId)) {
       return false;
     }
-    const key = `${this.prefix}:ghost:${headJobId}`;
+    const key = redisKeys.ghost(this.prefix, headJobId);
     const firstSeen = await this.redis.set(key, String(Date.now()), 'PX', 60_000, 'NX');
     if (firstSeen === 'OK') {
       return false;

@@ -13,7 +13,7 @@ import {
   MessageLinkRepository,
 } from '@app/persistence';
 import { Metrics } from '@app/platform';
-import { DeferJobError, LiveChatInboundWork } from '@app/queues';
+import { DeferJobError, itemKeys, LiveChatInboundWork } from '@app/queues';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
 import { EchoEvidenceService } from '../inbound/echo-evidence.service';
 import { LastRelayedThrottle } from '../inbound/last-relayed-throttle';
@@ -355,7 +355,11 @@ export class OutboundRelayService {
                 url: part.url,
                 ...tagging,
               });
-        await this.links.completeOutbound(installation.id, link.id, `m:${result.messageId}`);
+        await this.links.completeOutbound(
+          installation.id,
+          link.id,
+          itemKeys.message(result.messageId),
+        );
         sent += 1;
       } catch (error) {
         if (isMetaGraphError(error) && !error.transport) {
@@ -418,11 +422,11 @@ export class OutboundRelayService {
     const taken = await this.links.linkedMessageIds(
       installation.id,
       account.id,
-      candidates.map((mid) => `m:${mid}`),
+      candidates.map((mid) => itemKeys.message(mid)),
     );
-    const mid = candidates.find((candidate) => !taken.has(`m:${candidate}`));
+    const mid = candidates.find((candidate) => !taken.has(itemKeys.message(candidate)));
     if (mid) {
-      await this.links.completeOutbound(installation.id, link.id, `m:${mid}`);
+      await this.links.completeOutbound(installation.id, link.id, itemKeys.message(mid));
       this.logger.log({
         msg: 'an uncertain send was confirmed by its echo; not sent again',
         eventId: link.livechatEventId,

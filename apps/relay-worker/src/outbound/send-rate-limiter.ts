@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CREDENTIALS_OPTIONS, CREDENTIALS_REDIS, CredentialsOptions } from '@app/credentials';
 import { Metrics } from '@app/platform';
-import { DeferJobError } from '@app/queues';
+import { DeferJobError, redisKeys } from '@app/queues';
 import type { Redis } from 'ioredis';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
 
@@ -29,7 +29,7 @@ export class SendRateLimiter {
     now = Date.now(),
   ): Promise<void> {
     const second = Math.floor(now / 1000);
-    const base = `${this.options.redisPrefix}:rate:${instagramAccountId}`;
+    const base = redisKeys.sendRate(this.options.redisPrefix, instagramAccountId);
     if (kind === 'audio-video') {
       // Checked first: a video turned away here has not used up a standard send.
       await this.count(

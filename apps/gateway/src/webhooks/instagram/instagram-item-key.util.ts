@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InstagramMessagingItem } from '@app/meta-graph';
+import { itemKeys } from '@app/queues';
 
 /**
  * The identity of an item across Meta's redeliveries. Messages have a mid; reactions, reads and
@@ -8,19 +9,21 @@ import { InstagramMessagingItem } from '@app/meta-graph';
 export function instagramItemKey(item: InstagramMessagingItem): string {
   switch (item.kind) {
     case 'reaction':
-      return `r:${item.targetMid}:${item.action}:${item.senderId}:${item.timestamp}`;
+      return itemKeys.reaction(item.targetMid, item.action, item.senderId, item.timestamp);
     case 'read':
-      return `s:${item.mid ?? ''}:${item.senderId}:${item.timestamp}`;
+      return itemKeys.read(item.mid, item.senderId, item.timestamp);
     case 'referral':
-      return `ref:${item.senderId}:${item.timestamp}`;
+      return itemKeys.referral(item.senderId, item.timestamp);
     case 'postback':
-      return item.mid ? `p:${item.mid}` : `p:${item.senderId}:${item.timestamp}`;
+      return itemKeys.postback(item.mid, item.senderId, item.timestamp);
     case 'deleted':
-      return `d:${item.mid}`;
+      return itemKeys.deleted(item.mid);
     case 'unknown':
       return item.mid
-        ? `m:${item.mid}`
-        : `x:${createHash('sha256').update(JSON.stringify(item.raw)).digest('base64url').slice(0, 22)}`;
+        ? itemKeys.message(item.mid)
+        : itemKeys.unknown(
+            createHash('sha256').update(JSON.stringify(item.raw)).digest('base64url').slice(0, 22),
+          );
     case 'text':
     case 'attachments':
     case 'story_reply':
@@ -30,6 +33,6 @@ export function instagramItemKey(item: InstagramMessagingItem): string {
     case 'unsupported':
     case 'reply':
     case 'echo':
-      return `m:${item.mid}`;
+      return itemKeys.message(item.mid);
   }
 }
