@@ -37,6 +37,7 @@ export { openInstagramInbound, openLiveChatInbound, withoutContent } from './sea
 export type { InstagramInboundWork, LiveChatInboundWork } from './sealed-jobs';
 export { runJobs } from './job-runner';
 export type {
+  HoldFor,
   RunJobsOptions,
   OrderedExecutor,
   OrderedItem,

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ClassifiedError, Metrics } from '@app/platform';
 import type { Job, Queue } from 'bull';
+import type { Redis } from 'ioredis';
 import { DeferJobError } from './backoff';
 import { OrderedExecutor, OrderedJobData, OrderedWork, runJobs } from './job-runner';
 import { QueueName } from './queue-names';
@@ -107,6 +108,8 @@ describe('runJobs', () => {
         metrics,
         logger,
         ordered: {
+          redis: {} as Redis,
+          prefix: 'p',
           executor,
           itemOf: (job) => ({
             conversation: `conv-${job.data.n}`,

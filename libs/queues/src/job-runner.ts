@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { kindOf, Metrics, withCorrelation } from '@app/platform';
 import type { Job, Queue } from 'bull';
+import type { Redis } from 'ioredis';
 import { consumeQueue } from './consume';
 import type { GaveUp } from './job-payloads';
+import { OrderedJobRunner } from './ordered-job-runner';
 import { QueueName } from './queue-names';
 
 function messageOf(error: unknown): string {
@@ -44,6 +46,13 @@ export interface OrderedExecutor {
   execute<T extends OrderedJobData>(work: OrderedWork<T>): Promise<string>;
 }
 
+/**
+ * Records an item that failed for want of a grant (an auth failure naming the installation or
+ * account it waits for), so that reinstalling or reconnecting runs it at once. False when the
+ * error names no holder; true when the holder was released a moment ago (retry at once).
+ */
+export type HoldFor = (error: unknown, queue: QueueName, jobId: string) => Promise<boolean>;
+
 export interface RunJobsOptions<T> {
   queue: Queue<T>;
   name: QueueName;
@@ -52,8 +61,13 @@ export interface RunJobsOptions<T> {
   logger: Logger;
   /** Per-conversation ordering: each job runs only when it is the head of its conversation. */
   ordered?: {
-    executor: OrderedExecutor;
+    /** Where the order, leases and ghost markers live (`redis-keys.ts`). */
+    redis: Redis;
+    prefix: string;
+    holdFor?: HoldFor;
     itemOf: (job: Job<T & OrderedJobData>) => OrderedItem<T & OrderedJobData>;
+    /** Runs each job at its turn; the default is `OrderedJobRunner` over `redis`. */
+    executor?: OrderedExecutor;
   };
 }
 
@@ -69,7 +83,17 @@ export function runJobs<T extends object>(
 ): void {
   const { queue, concurrency, ordered } = options;
   if (ordered) {
-    const { executor, itemOf } = ordered;
+    const { itemOf } = ordered;
+    const executor =
+      ordered.executor ??
+      new OrderedJobRunner(
+        options.name,
+        queue,
+        ordered.redis,
+        ordered.prefix,
+        options.metrics,
+        ordered.holdFor,
+      );
     consumeQueue(queue, concurrency, (job: Job<T>) => {
       // The queue's payload type carries the ordered fields (checked where `ordered` is given).
       const orderedJob = job as Job<T & OrderedJobData>;

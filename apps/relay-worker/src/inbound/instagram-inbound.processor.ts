@@ -20,34 +20,24 @@ import {
 import { Job, Queue } from 'bull';
 import type { Redis } from 'ioredis';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
-import { OrderedJobRunner } from '../ordering/ordered-job-runner';
+import { holdFor } from '../ordering/hold-for';
 import { InboundRelayService } from './inbound-relay.service';
 
 /** Consumes instagram-inbound: one Instagram item per job, in order per conversation. */
 @Injectable()
 export class InstagramInboundProcessor implements OnApplicationBootstrap {
   private readonly logger = new Logger(InstagramInboundProcessor.name);
-  private readonly runner: OrderedJobRunner;
 
   constructor(
     @InjectQueue(QueueName.INSTAGRAM_INBOUND) private readonly queue: Queue<InstagramInboundJob>,
-    @Inject(CREDENTIALS_REDIS) redis: Redis,
-    @Inject(CREDENTIALS_OPTIONS) options: CredentialsOptions,
+    @Inject(CREDENTIALS_REDIS) private readonly redis: Redis,
+    @Inject(CREDENTIALS_OPTIONS) private readonly options: CredentialsOptions,
     private readonly relay: InboundRelayService,
     private readonly metrics: Metrics,
     private readonly env: RelayWorkerEnv,
-    signals: ConnectionSignals,
+    private readonly signals: ConnectionSignals,
     private readonly cipher: PayloadCipher,
-  ) {
-    this.runner = new OrderedJobRunner(
-      QueueName.INSTAGRAM_INBOUND,
-      queue,
-      redis,
-      options.redisPrefix,
-      metrics,
-      signals,
-    );
-  }
+  ) {}
 
   onApplicationBootstrap(): void {
     runJobs(
@@ -57,7 +47,12 @@ export class InstagramInboundProcessor implements OnApplicationBootstrap {
         concurrency: this.env.RELAY_CONCURRENCY,
         metrics: this.metrics,
         logger: this.logger,
-        ordered: { executor: this.runner, itemOf: (job) => this.itemOf(job) },
+        ordered: {
+          redis: this.redis,
+          prefix: this.options.redisPrefix,
+          holdFor: holdFor(this.signals),
+          itemOf: (job) => this.itemOf(job),
+        },
       },
       (job) => this.run(job),
     );

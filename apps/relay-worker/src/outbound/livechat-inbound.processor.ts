@@ -20,7 +20,7 @@ import {
 import { Job, Queue } from 'bull';
 import type { Redis } from 'ioredis';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
-import { OrderedJobRunner } from '../ordering/ordered-job-runner';
+import { holdFor } from '../ordering/hold-for';
 import { OutboundRelayService } from './outbound-relay.service';
 
 function scoreOf(job: LiveChatInboundJob): number {
@@ -37,27 +37,17 @@ function scoreOf(job: LiveChatInboundJob): number {
 @Injectable()
 export class LiveChatInboundProcessor implements OnApplicationBootstrap {
   private readonly logger = new Logger(LiveChatInboundProcessor.name);
-  private readonly runner: OrderedJobRunner;
 
   constructor(
     @InjectQueue(QueueName.LIVECHAT_INBOUND) private readonly queue: Queue<LiveChatInboundJob>,
-    @Inject(CREDENTIALS_REDIS) redis: Redis,
-    @Inject(CREDENTIALS_OPTIONS) options: CredentialsOptions,
+    @Inject(CREDENTIALS_REDIS) private readonly redis: Redis,
+    @Inject(CREDENTIALS_OPTIONS) private readonly options: CredentialsOptions,
     private readonly relay: OutboundRelayService,
     private readonly metrics: Metrics,
     private readonly env: RelayWorkerEnv,
-    signals: ConnectionSignals,
+    private readonly signals: ConnectionSignals,
     private readonly cipher: PayloadCipher,
-  ) {
-    this.runner = new OrderedJobRunner(
-      QueueName.LIVECHAT_INBOUND,
-      queue,
-      redis,
-      options.redisPrefix,
-      metrics,
-      signals,
-    );
-  }
+  ) {}
 
   onApplicationBootstrap(): void {
     runJobs(
@@ -67,7 +57,12 @@ export class LiveChatInboundProcessor implements OnApplicationBootstrap {
         concurrency: this.env.RELAY_CONCURRENCY,
         metrics: this.metrics,
         logger: this.logger,
-        ordered: { executor: this.runner, itemOf: (job) => this.itemOf(job) },
+        ordered: {
+          redis: this.redis,
+          prefix: this.options.redisPrefix,
+          holdFor: holdFor(this.signals),
+          itemOf: (job) => this.itemOf(job),
+        },
       },
       (job) => this.run(job),
     );

@@ -1,21 +1,14 @@
 import { Logger } from '@nestjs/common';
-import { ConnectionSignals, holderOf } from '@app/credentials';
 import { kindOf, Metrics, withCorrelation } from '@app/platform';
-import {
-  classifiedBackoff,
-  ConversationOrder,
-  DeferJobError,
-  OrderedExecutor,
-  OrderedJobData,
-  OrderedWork,
-  QueueName,
-  redisKeys,
-  RedisLock,
-  withPlannedDelay,
-} from '@app/queues';
 import { Queue } from 'bull';
 import type { Redis } from 'ioredis';
-import { safeFailure } from './safe-failure.util';
+import { classifiedBackoff, DeferJobError, withPlannedDelay } from './backoff';
+import { ConversationOrder } from './conversation-order';
+import type { HoldFor, OrderedExecutor, OrderedJobData, OrderedWork } from './job-runner';
+import { QueueName } from './queue-names';
+import { redisKeys } from './redis-keys';
+import { RedisLock } from './redis-lock';
+import { safeFailure } from './safe-failure';
 
 /** Real failures (not turns waited) before an item is given up and left failed, visible. */
 const MAX_FAILURES = 10;
@@ -40,7 +33,7 @@ const GHOST_AFTER_MS = 5_000;
  * failure) until the item before it finishes and promotes it. Counts real failures in the job,
  * retries with classified backoff, and gives up after a bounded number (the conversation then
  * moves on). Conversations never wait on one another; a stuck one holds up only itself.
- * The ordered mode of `runJobs`; it stays here because it reads ConnectionSignals (held items).
+ * The `ordered` mode of `runJobs`.
  */
 export class OrderedJobRunner implements OrderedExecutor {
   private readonly logger: Logger;
@@ -48,12 +41,12 @@ export class OrderedJobRunner implements OrderedExecutor {
   private readonly lock: RedisLock;
 
   constructor(
-    private readonly queueName: QueueName.INSTAGRAM_INBOUND | QueueName.LIVECHAT_INBOUND,
+    private readonly queueName: QueueName,
     private readonly queue: Queue,
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly metrics: Metrics,
-    private readonly signals: ConnectionSignals,
+    private readonly holdFor: HoldFor | undefined,
   ) {
     this.logger = new Logger(`OrderedJobRunner:${queueName}`);
     this.order = new ConversationOrder(redis, prefix);
@@ -199,10 +192,9 @@ export class OrderedJobRunner implements OrderedExecutor {
     }
     await job.update({ ...data, failures });
     this.metrics.jobs.inc({ queue: this.queueName, outcome: 'retried' });
-    const holder = kind === 'auth' ? holderOf(error) : undefined;
-    if (holder) {
+    if (kind === 'auth' && this.holdFor) {
       // Waits for the admin: recorded, so that reinstalling or reconnecting runs it at once.
-      const released = await this.signals.hold(holder, this.queueName, String(job.id));
+      const released = await this.holdFor(error, this.queueName, String(job.id));
       if (released) {
         return { error: withPlannedDelay(err, RELEASED_RETRY_MS), giveUp: false };
       }

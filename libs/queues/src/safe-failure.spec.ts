@@ -1,6 +1,6 @@
 import { RelayError } from '@app/credentials';
 import { MetaGraphError } from '@app/meta-graph';
-import { safeFailure, safeReason } from './safe-failure.util';
+import { safeFailure, safeReason } from './safe-failure';
 
 describe('safeFailure: what Bull keeps of a failure', () => {
   it('names kind and codes, never upstream or parser text', () => {
