@@ -185,9 +185,13 @@ describe('uninstall: stop at once, confirm with LiveChat, revoke, purge', () => 
     expect((await installations().findById(biz.installation.id))?.status).toBe('uninstalled');
 
     // The worker asks LiveChat, which still honours the grant with the app's webhooks on.
+    // Restored, and its audit entry written (a separate statement just after the row's).
     await waitFor('the installation to be restored', async () => {
       const row = await installations().findById(biz.installation.id);
-      return row?.status === 'active' && row.purgeAt === null && row.uninstalledAt === null;
+      const restored =
+        row?.status === 'active' && row.purgeAt === null && row.uninstalledAt === null;
+      const trail = await audit().listForSubject(biz.installation.id);
+      return restored && trail.some((a) => a.action === 'uninstall-not-confirmed');
     });
     expect(world.livechat.callsTo('info').length).toBeGreaterThan(0);
     expect(world.livechat.callsTo('get_license_webhooks_state').length).toBeGreaterThan(0);

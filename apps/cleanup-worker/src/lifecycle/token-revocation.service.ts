@@ -89,14 +89,7 @@ export class TokenRevocationService {
           );
         }
         const restored = await this.lifecycle.restoreUnconfirmed(installation.id, uninstalledAt);
-        await this.signals.changed();
-        this.metrics.uninstallsNotConfirmed.inc();
-        this.logger.error({
-          msg: 'uninstall webhook not confirmed by LiveChat: installation restored, nothing revoked or purged (possible forged webhook)',
-          installationId: installation.id,
-          evidence: verdict.evidence,
-          restored,
-        });
+        // The trail first: whoever sees the row restored finds why in the audit right after.
         await this.audit.record({
           action: 'uninstall-not-confirmed',
           scope: 'installation',
@@ -104,6 +97,14 @@ export class TokenRevocationService {
           reason: job.reason,
           outcome: restored ? 'restored' : 'superseded',
           steps: { evidence: verdict.evidence },
+        });
+        await this.signals.changed();
+        this.metrics.uninstallsNotConfirmed.inc();
+        this.logger.error({
+          msg: 'uninstall webhook not confirmed by LiveChat: installation restored, nothing revoked or purged (possible forged webhook)',
+          installationId: installation.id,
+          evidence: verdict.evidence,
+          restored,
         });
         return 'restored';
       }
