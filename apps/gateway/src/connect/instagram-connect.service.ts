@@ -413,28 +413,14 @@ export class InstagramConnectService {
     if (conflict) {
       return this.taken(option.username, conflict);
     }
-    try {
-      const subscribed = await this.graph
-        .forLogin('instagram')
-        .subscribeApp(option.pageToken, option.instagramAccountId, [
-          ...INSTAGRAM_SUBSCRIBED_FIELDS,
-        ]);
-      if (!subscribed) {
-        this.logger.warn({ msg: 'instagram connect: subscription not confirmed', installationId });
-        return { kind: 'upstream-failed' };
-      }
-    } catch (error) {
-      const access = instagramAccessProblemOf(error);
-      if (access?.kind === 'messaging-not-allowed') {
-        return { kind: 'messaging-not-allowed', username: option.username };
-      }
-      if (access?.kind === 'permission-missing') {
-        return {
-          kind: 'missing-permissions',
-          missing: [access.permission ?? 'instagram_business_manage_messages'],
-        };
-      }
-      throw error;
+    const refused = await this.subscribe(installationId, option, {
+      client: this.graph.forLogin('instagram'),
+      objectId: option.instagramAccountId,
+      fields: INSTAGRAM_SUBSCRIBED_FIELDS,
+      permission: 'instagram_business_manage_messages',
+    });
+    if (refused) {
+      return refused;
     }
     return this.store(installationId, existing, option, {
       loginPath: 'instagram',
@@ -456,31 +442,52 @@ export class InstagramConnectService {
     if (problem) {
       return { kind: 'messaging-not-allowed', username: option.username };
     }
+    const refused = await this.subscribe(installationId, option, {
+      client: this.graph,
+      objectId: option.pageId,
+      fields: PAGE_SUBSCRIBED_FIELDS,
+      permission: 'pages_manage_metadata',
+    });
+    if (refused) {
+      return refused;
+    }
+    return this.store(installationId, existing, option, {
+      loginPath: 'facebook',
+      connectedByUserId: facebookUserId,
+    });
+  }
+
+  /**
+   * Subscribes our app to the Page (Facebook path) or the Instagram account itself (Instagram
+   * Login): the outcome that stops the connect, or undefined when subscribed. `permission` is
+   * named when Meta refuses for a missing permission without saying which.
+   */
+  private async subscribe(
+    installationId: string,
+    option: PageOption,
+    target: {
+      client: MetaGraphClient;
+      objectId: string;
+      fields: readonly string[];
+      permission: string;
+    },
+  ): Promise<PageConnectOutcome | undefined> {
     try {
-      const subscribed = await this.graph.subscribeApp(option.pageToken, option.pageId, [
-        ...PAGE_SUBSCRIBED_FIELDS,
-      ]);
-      if (!subscribed) {
-        this.logger.warn({ msg: 'instagram connect: subscription not confirmed', installationId });
-        return { kind: 'upstream-failed' };
+      if (await target.client.subscribeApp(option.pageToken, target.objectId, [...target.fields])) {
+        return undefined;
       }
+      this.logger.warn({ msg: 'instagram connect: subscription not confirmed', installationId });
+      return { kind: 'upstream-failed' };
     } catch (error) {
       const access = instagramAccessProblemOf(error);
       if (access?.kind === 'messaging-not-allowed') {
         return { kind: 'messaging-not-allowed', username: option.username };
       }
       if (access?.kind === 'permission-missing') {
-        return {
-          kind: 'missing-permissions',
-          missing: [access.permission ?? 'pages_manage_metadata'],
-        };
+        return { kind: 'missing-permissions', missing: [access.permission ?? target.permission] };
       }
       throw error;
     }
-    return this.store(installationId, existing, option, {
-      loginPath: 'facebook',
-      connectedByUserId: facebookUserId,
-    });
   }
 
   private async store(
