@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { OrderedRelayJobs } from '../ordering/ordered-relay-jobs';
 import { CustomerProfileProcessor } from './customer-profile.processor';
 import { EchoEvidenceService } from './echo-evidence.service';
 import { InboundRelayService } from './inbound-relay.service';
@@ -10,6 +11,7 @@ import { OwnChatRegistry } from './own-chat-registry.service';
 
 @Module({
   providers: [
+    OrderedRelayJobs,
     InboundRelayService,
     InstagramInboundProcessor,
     InstagramMediaService,

@@ -1,12 +1,5 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import {
-  CREDENTIALS_OPTIONS,
-  CREDENTIALS_REDIS,
-  ConnectionSignals,
-  CredentialsOptions,
-} from '@app/credentials';
-import { Metrics } from '@app/platform';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import {
   ConversationOrder,
   LiveChatInboundJob,
@@ -14,13 +7,10 @@ import {
   OrderedItem,
   PayloadCipher,
   QueueName,
-  runJobs,
   withoutContent,
 } from '@app/queues';
 import { Job, Queue } from 'bull';
-import type { Redis } from 'ioredis';
-import { RelayWorkerEnv } from '../config/relay-worker.env';
-import { holdFor } from '../ordering/hold-for';
+import { OrderedRelayJobs } from '../ordering/ordered-relay-jobs';
 import { OutboundRelayService } from './outbound-relay.service';
 
 function scoreOf(job: LiveChatInboundJob): number {
@@ -40,30 +30,17 @@ export class LiveChatInboundProcessor implements OnApplicationBootstrap {
 
   constructor(
     @InjectQueue(QueueName.LIVECHAT_INBOUND) private readonly queue: Queue<LiveChatInboundJob>,
-    @Inject(CREDENTIALS_REDIS) private readonly redis: Redis,
-    @Inject(CREDENTIALS_OPTIONS) private readonly options: CredentialsOptions,
     private readonly relay: OutboundRelayService,
-    private readonly metrics: Metrics,
-    private readonly env: RelayWorkerEnv,
-    private readonly signals: ConnectionSignals,
+    private readonly jobs: OrderedRelayJobs,
     private readonly cipher: PayloadCipher,
   ) {}
 
   onApplicationBootstrap(): void {
-    runJobs(
-      {
-        queue: this.queue,
-        name: QueueName.LIVECHAT_INBOUND,
-        concurrency: this.env.RELAY_CONCURRENCY,
-        metrics: this.metrics,
-        logger: this.logger,
-        ordered: {
-          redis: this.redis,
-          prefix: this.options.redisPrefix,
-          holdFor: holdFor(this.signals),
-          itemOf: (job) => this.itemOf(job),
-        },
-      },
+    this.jobs.start(
+      this.queue,
+      QueueName.LIVECHAT_INBOUND,
+      this.logger,
+      (job) => this.itemOf(job),
       (job) => this.run(job),
     );
   }

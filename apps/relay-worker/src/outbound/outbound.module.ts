@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { OrderedRelayJobs } from '../ordering/ordered-relay-jobs';
 import { InboundModule } from '../inbound/inbound.module';
 import { AgentNoticeService } from './agent-notice.service';
 import { LiveChatInboundProcessor } from './livechat-inbound.processor';
@@ -7,6 +8,12 @@ import { SendRateLimiter } from './send-rate-limiter';
 
 @Module({
   imports: [InboundModule],
-  providers: [AgentNoticeService, OutboundRelayService, LiveChatInboundProcessor, SendRateLimiter],
+  providers: [
+    OrderedRelayJobs,
+    AgentNoticeService,
+    OutboundRelayService,
+    LiveChatInboundProcessor,
+    SendRateLimiter,
+  ],
 })
 export class OutboundModule {}
