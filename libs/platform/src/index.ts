@@ -9,6 +9,7 @@ export {
   parseKeyList,
   IsPostgresUrl,
   IsRedisUrl,
+  stringRule,
 } from './config/validators';
 export {
   DEFAULT_MEDIA_HOST_ALLOWLIST,

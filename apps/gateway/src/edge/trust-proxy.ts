@@ -1,4 +1,5 @@
-import { registerDecorator, ValidationOptions } from 'class-validator';
+import { stringRule } from '@app/platform';
+import { ValidationOptions } from 'class-validator';
 import { isIP } from 'node:net';
 
 /** Fastify's `trustProxy`: false (off), a hop count, or the proxies' addresses and CIDRs. */
@@ -47,28 +48,17 @@ export function parseTrustProxy(value: string | undefined): TrustProxySetting {
 }
 
 export function IsTrustProxy(options?: ValidationOptions): PropertyDecorator {
-  return (target: object, propertyName: string | symbol) => {
-    registerDecorator({
-      name: 'isTrustProxy',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      options: {
-        message: `${String(propertyName)} must be a hop count or a list of IPs/CIDRs`,
-        ...options,
-      },
-      validator: {
-        validate(value: unknown): boolean {
-          if (typeof value !== 'string') {
-            return false;
-          }
-          try {
-            parseTrustProxy(value);
-            return true;
-          } catch {
-            return false;
-          }
-        },
-      },
-    });
-  };
+  return stringRule(
+    'isTrustProxy',
+    'a hop count or a list of IPs/CIDRs',
+    (value) => {
+      try {
+        parseTrustProxy(value);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    options,
+  );
 }

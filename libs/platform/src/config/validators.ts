@@ -1,25 +1,39 @@
 import { registerDecorator, ValidationOptions } from 'class-validator';
 import { parseHostAllowlist } from './host-allowlist';
 
-/** A base64 string that decodes to exactly 32 bytes (an AES-256 key). */
-export function IsBase64Key32(options?: ValidationOptions): PropertyDecorator {
+/**
+ * A class-validator decorator for a string setting: `isValid` decides, `message` says what the
+ * variable must be (it is prefixed with the variable's name; never the value).
+ */
+export function stringRule(
+  name: string,
+  mustBe: string,
+  isValid: (value: string) => boolean,
+  options?: ValidationOptions,
+): PropertyDecorator {
   return (target: object, propertyName: string | symbol) => {
     registerDecorator({
-      name: 'isBase64Key32',
+      name,
       target: target.constructor,
       propertyName: propertyName as string,
-      options: { message: `${String(propertyName)} must be 32 bytes, base64`, ...options },
+      options: { message: `${String(propertyName)} must be ${mustBe}`, ...options },
       validator: {
         validate(value: unknown): boolean {
-          return (
-            typeof value === 'string' &&
-            /^[A-Za-z0-9+/]+={0,2}$/.test(value) &&
-            Buffer.from(value, 'base64').length === 32
-          );
+          return typeof value === 'string' && isValid(value);
         },
       },
     });
   };
+}
+
+/** A base64 string that decodes to exactly 32 bytes (an AES-256 key). */
+export function IsBase64Key32(options?: ValidationOptions): PropertyDecorator {
+  return stringRule(
+    'isBase64Key32',
+    '32 bytes, base64',
+    (value) => /^[A-Za-z0-9+/]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32,
+    options,
+  );
 }
 
 /**
@@ -28,22 +42,12 @@ export function IsBase64Key32(options?: ValidationOptions): PropertyDecorator {
  * ciphertext names its key by the key's own fingerprint.
  */
 export function IsKeyList(options?: ValidationOptions): PropertyDecorator {
-  return (target: object, propertyName: string | symbol) => {
-    registerDecorator({
-      name: 'isKeyList',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      options: {
-        message: `${String(propertyName)} must be base64 32-byte keys, comma-separated`,
-        ...options,
-      },
-      validator: {
-        validate(value: unknown): boolean {
-          return typeof value === 'string' && parseKeyList(value) !== null;
-        },
-      },
-    });
-  };
+  return stringRule(
+    'isKeyList',
+    'base64 32-byte keys, comma-separated',
+    (value) => parseKeyList(value) !== null,
+    options,
+  );
 }
 
 /** The keys of a key list (see IsKeyList), or null when an entry is malformed. */
@@ -67,22 +71,12 @@ export function parseKeyList(value: string): string[] | null {
 
 /** Comma-separated hostnames, IP addresses or `*.suffix` entries (see parseHostAllowlist). */
 export function IsHostAllowlist(options?: ValidationOptions): PropertyDecorator {
-  return (target: object, propertyName: string | symbol) => {
-    registerDecorator({
-      name: 'isHostAllowlist',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      options: {
-        message: `${String(propertyName)} must be hostnames or *.suffix entries, comma-separated`,
-        ...options,
-      },
-      validator: {
-        validate(value: unknown): boolean {
-          return typeof value === 'string' && parseHostAllowlist(value) !== null;
-        },
-      },
-    });
-  };
+  return stringRule(
+    'isHostAllowlist',
+    'hostnames or *.suffix entries, comma-separated',
+    (value) => parseHostAllowlist(value) !== null,
+    options,
+  );
 }
 
 /** A postgres:// or postgresql:// URL. */
@@ -105,27 +99,16 @@ function urlWithProtocols(
   protocols: string[],
   options?: ValidationOptions,
 ): PropertyDecorator {
-  return (target: object, propertyName: string | symbol) => {
-    registerDecorator({
-      name,
-      target: target.constructor,
-      propertyName: propertyName as string,
-      options: {
-        message: `${String(propertyName)} must be a ${protocols.join(' or ')} URL`,
-        ...options,
-      },
-      validator: {
-        validate(value: unknown): boolean {
-          if (typeof value !== 'string') {
-            return false;
-          }
-          try {
-            return protocols.includes(new URL(value).protocol);
-          } catch {
-            return false;
-          }
-        },
-      },
-    });
-  };
+  return stringRule(
+    name,
+    `a ${protocols.join(' or ')} URL`,
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    options,
+  );
 }
