@@ -1,6 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isLiveChatApiError, LiveChatAccountsClient, SingleFlight } from '@app/livechat-sdk';
-import { InstallationRepository, TOKEN_CIPHER, TokenCipher } from '@app/persistence';
+import {
+  InstallationRepository,
+  InstallationTokens,
+  TOKEN_CIPHER,
+  TokenCipher,
+} from '@app/persistence';
 import { Metrics } from '@app/platform';
 import { redisKeys, RedisLock } from '@app/queues';
 import type { Redis } from 'ioredis';
@@ -163,13 +168,9 @@ export class LiveChatCredentialsService {
       }
       // Another process is refreshing: use its result when it lands.
       const tokens = await this.installations.getTokens(installationId);
-      if (
-        tokens.accessToken &&
-        tokens.accessToken !== staleToken &&
-        tokens.expiresAt &&
-        tokens.expiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS
-      ) {
-        return tokens.accessToken;
+      const fresh = freshReplacement(tokens, staleToken);
+      if (fresh) {
+        return fresh;
       }
       if (Date.now() > deadline) {
         throw new RelayError(
@@ -188,13 +189,9 @@ export class LiveChatCredentialsService {
   ): Promise<string> {
     // Someone may have refreshed between our read and the lock.
     const tokens = await this.installations.getTokens(installationId);
-    if (
-      tokens.accessToken &&
-      tokens.accessToken !== staleToken &&
-      tokens.expiresAt &&
-      tokens.expiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS
-    ) {
-      return tokens.accessToken;
+    const fresh = freshReplacement(tokens, staleToken);
+    if (fresh) {
+      return fresh;
     }
     if (!tokens.refreshToken) {
       await this.needsReauth(installationId);
@@ -320,4 +317,21 @@ export class LiveChatCredentialsService {
     } while (cursor !== '0');
     return out;
   }
+}
+
+/**
+ * The stored access token when it replaced `staleToken` and is not near expiry: another process
+ * refreshed meanwhile, so use its result instead of refreshing again.
+ */
+function freshReplacement(
+  tokens: InstallationTokens,
+  staleToken: string | null,
+): string | undefined {
+  const { accessToken, expiresAt } = tokens;
+  return accessToken &&
+    accessToken !== staleToken &&
+    expiresAt &&
+    expiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS
+    ? accessToken
+    : undefined;
 }
