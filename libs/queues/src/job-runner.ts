@@ -93,6 +93,7 @@ export function runJobs<T extends object>(
         ordered.prefix,
         options.metrics,
         ordered.holdFor,
+        concurrency,
       );
     consumeQueue(queue, concurrency, (job: Job<T>) => {
       // The queue's payload type carries the ordered fields (checked where `ordered` is given).

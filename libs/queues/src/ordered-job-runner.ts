@@ -3,6 +3,7 @@ import { kindOf, Metrics, withCorrelation } from '@app/platform';
 import { Queue } from 'bull';
 import type { Redis } from 'ioredis';
 import { classifiedBackoff, DeferJobError, withPlannedDelay } from './backoff';
+import { ConversationLanes, LaneTurn } from './conversation-lanes';
 import { ConversationOrder } from './conversation-order';
 import type { HoldFor, OrderedExecutor, OrderedJobData, OrderedWork } from './job-runner';
 import { QueueName } from './queue-names';
@@ -27,6 +28,22 @@ const TURN_WAIT_MS = 1_000;
 const LEASE_MS = 15_000;
 /** A head whose job no longer exists (a crashed producer, a job removed by hand) is dropped after this. */
 const GHOST_AFTER_MS = 5_000;
+/**
+ * Of a worker's slots, the share that may wait in-process behind a job of the same conversation
+ * (ConversationLanes); the rest stay free for other conversations.
+ */
+const MAX_WAITING_SHARE = 0.5;
+/** Jobs that may wait in-process behind one conversation's running job (more defer via Bull). */
+const MAX_WAITING_PER_CONVERSATION = 16;
+/** A job waiting in-process longer than this defers through Bull instead. */
+const MAX_LANE_WAIT_MS = 30_000;
+
+const NOT_YET = 'an earlier message of this conversation is not relayed yet';
+
+/** The lane this run holds; `waitForTurn` may trade it for a later one (see `yieldTo`). */
+interface HeldLane {
+  turn: LaneTurn;
+}
 
 /**
  * Runs a job only while it is the head of its conversation's order; otherwise defers it (not a
@@ -39,6 +56,7 @@ export class OrderedJobRunner implements OrderedExecutor {
   private readonly logger: Logger;
   private readonly order: ConversationOrder;
   private readonly lock: RedisLock;
+  private readonly lanes: ConversationLanes;
 
   constructor(
     private readonly queueName: QueueName,
@@ -47,18 +65,47 @@ export class OrderedJobRunner implements OrderedExecutor {
     private readonly prefix: string,
     private readonly metrics: Metrics,
     private readonly holdFor: HoldFor | undefined,
+    /** Jobs this process runs at once on this queue (sizes the in-process waiting). */
+    concurrency = 1,
   ) {
     this.logger = new Logger(`OrderedJobRunner:${queueName}`);
     this.order = new ConversationOrder(redis, prefix);
     this.lock = new RedisLock(redis);
+    this.lanes = new ConversationLanes(
+      Math.floor(concurrency * MAX_WAITING_SHARE),
+      MAX_WAITING_PER_CONVERSATION,
+      MAX_LANE_WAIT_MS,
+    );
   }
 
   async execute<T extends OrderedJobData>(work: OrderedWork<T>): Promise<string> {
     const jobId = String(work.job.id);
+    // Jobs of a conversation that runs here wait in-process for the one before them: no Redis
+    // round trips and no Bull delayed retry for each (see ConversationLanes).
+    const entered = this.lanes.enter(work.conversation, jobId, work.score);
+    const turn = entered === 'full' ? 'defer' : await entered;
+    if (turn === 'defer') {
+      throw this.deferral(NOT_YET);
+    }
+    const held: HeldLane = { turn };
+    let blocked = false;
+    try {
+      return await this.executeAtTurn(work, jobId, held, () => (blocked = true));
+    } finally {
+      held.turn.release(blocked);
+    }
+  }
+
+  private async executeAtTurn<T extends OrderedJobData>(
+    work: OrderedWork<T>,
+    jobId: string,
+    held: HeldLane,
+    onBlocked: () => void,
+  ): Promise<string> {
     // Bull may run a job twice at once when it wrongly thinks the first run stalled (a worker
     // starved of CPU misses its lock renewal): the conversation's lease, taken with the turn,
     // keeps that second run out until the first is done.
-    const lease = await this.waitForTurn(jobId, work.conversation, work.score);
+    const lease = await this.waitForTurn(jobId, work.conversation, work.score, held, onBlocked);
     // Renewed while the run lives, so a worker that died frees its conversation within LEASE_MS.
     const leaseKey = this.order.leaseKey(work.conversation);
     const renew = setInterval(
@@ -98,17 +145,45 @@ export class OrderedJobRunner implements OrderedExecutor {
     return outcome;
   }
 
-  /** The conversation's lease once this job is its head; otherwise a deferral. */
-  private async waitForTurn(jobId: string, conversation: string, score: number): Promise<string> {
-    for (let look = 0; look < 3; look += 1) {
+  /** A deferral (not a failure), counted. */
+  private deferral(reason: string): DeferJobError {
+    this.metrics.jobs.inc({ queue: this.queueName, outcome: 'deferred' });
+    return new DeferJobError(TURN_WAIT_MS, reason);
+  }
+
+  /**
+   * The conversation's lease once this job is its head; otherwise a deferral (`onBlocked` first:
+   * the head is not in this process, so the jobs waiting behind this one defer too).
+   */
+  private async waitForTurn(
+    jobId: string,
+    conversation: string,
+    score: number,
+    held: HeldLane,
+    onBlocked: () => void,
+  ): Promise<string> {
+    for (let look = 0; look < 3; ) {
       const entry = await this.order.enter(jobId, conversation, score, LEASE_MS);
       if (entry.status === 'head') {
         return entry.lease;
       }
       if (entry.status === 'busy') {
-        this.metrics.jobs.inc({ queue: this.queueName, outcome: 'deferred' });
-        throw new DeferJobError(TURN_WAIT_MS, 'another run is still working on this conversation');
+        onBlocked();
+        throw this.deferral('another run is still working on this conversation');
       }
+      const yielded = entry.head ? held.turn.yieldTo(entry.head) : false;
+      if (yielded) {
+        // The head waits in this process behind this job (it was picked up later): it goes
+        // first, and this job takes its turn after it.
+        const turn = await yielded;
+        if (turn === 'defer') {
+          held.turn = { release: () => undefined, yieldTo: () => false };
+          throw this.deferral(NOT_YET);
+        }
+        held.turn = turn;
+        continue;
+      }
+      look += 1;
       if (entry.head && (await this.isGhost(entry.head))) {
         // Its job vanished (removed by hand, or a producer that indexed it and then failed to
         // queue it). Moving on is right for the conversation, but an acknowledged message may be
@@ -122,16 +197,13 @@ export class OrderedJobRunner implements OrderedExecutor {
         await this.order.drop(entry.head, conversation);
         continue;
       }
-      if (look < 2) {
+      if (look < 3) {
         // The head is usually milliseconds from done: a short look again beats a full deferral.
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     }
-    this.metrics.jobs.inc({ queue: this.queueName, outcome: 'deferred' });
-    throw new DeferJobError(
-      TURN_WAIT_MS,
-      'an earlier message of this conversation is not relayed yet',
-    );
+    onBlocked();
+    throw this.deferral(NOT_YET);
   }
 
   private async isGhost(headJobId: string): Promise<boolean> {
