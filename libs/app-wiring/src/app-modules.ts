@@ -20,6 +20,7 @@ export function platformModules(
       tokenEncryptionKey: env.TOKEN_ENCRYPTION_KEY,
       previousTokenEncryptionKeys: env.TOKEN_ENCRYPTION_PREVIOUS_KEYS,
       applicationName: options.app,
+      poolSize: env.DATABASE_POOL_SIZE,
     }),
     QueuesModule.forRoot({
       redisUrl: env.REDIS_URL,

@@ -3,12 +3,17 @@ import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
 
 export class RelayWorkerEnv extends PlatformApisEnv {
-  /** Jobs one process runs at once, per queue. */
+  /**
+   * Jobs one process runs at once, per queue. A relay job spends nearly all its time waiting on
+   * LiveChat or Graph (100–300 ms a call in production), so throughput ≈ jobs in flight ÷ job
+   * time: 256 keeps about 500 messages/s in flight at 150 ms a call with room for jobs waiting
+   * behind their conversation's earlier message (docs/configuration.md, sizing).
+   */
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  @Max(256)
-  RELAY_CONCURRENCY = 16;
+  @Max(2_048)
+  RELAY_CONCURRENCY = 256;
 
   /**
    * Sends per second per Instagram account, across all workers. Meta documents 300/s on the

@@ -22,6 +22,17 @@ export class CoreEnv {
   @IsPostgresUrl()
   DATABASE_URL!: string;
 
+  /**
+   * Postgres connections per process. The relay holds none across a platform call (its queries
+   * are short and outside any transaction), so a few serve hundreds of jobs in flight: size it
+   * by queries per second × query time, not by RELAY_CONCURRENCY (docs/configuration.md).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
   @IsRedisUrl()
   REDIS_URL!: string;
 

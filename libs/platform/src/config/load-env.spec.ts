@@ -16,6 +16,14 @@ describe('loadEnv', () => {
     expect(Object.isFrozen(env)).toBe(true);
   });
 
+  it('sizes the Postgres pool from DATABASE_POOL_SIZE (10 by default) and refuses a size out of range', () => {
+    expect(loadEnv(CoreEnv, valid).DATABASE_POOL_SIZE).toBe(10);
+    expect(loadEnv(CoreEnv, { ...valid, DATABASE_POOL_SIZE: '25' }).DATABASE_POOL_SIZE).toBe(25);
+    expect(() => loadEnv(CoreEnv, { ...valid, DATABASE_POOL_SIZE: '0' })).toThrow(
+      /DATABASE_POOL_SIZE \(invalid/,
+    );
+  });
+
   it('binds all interfaces unless HOST says otherwise, and names a malformed HOST', () => {
     expect(loadEnv(CoreEnv, valid).HOST).toBe('0.0.0.0');
     expect(loadEnv(CoreEnv, { ...valid, HOST: '127.0.0.1' }).HOST).toBe('127.0.0.1');
