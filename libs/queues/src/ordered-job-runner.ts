@@ -128,6 +128,10 @@ export class OrderedJobRunner implements OrderedExecutor {
       throw failed.error;
     } finally {
       clearInterval(renew);
+      if (!done) {
+        // It stays the head (a retry, or a deferral of its own): the jobs behind it cannot run.
+        onBlocked();
+      }
       const next = await this.order.leave(
         jobId,
         work.conversation,
