@@ -42,7 +42,9 @@ export class CustomerProfileProcessor implements OnApplicationBootstrap {
       {
         queue: this.queue,
         name: QueueName.CUSTOMER_PROFILE,
-        concurrency: 4,
+        // Two platform calls per profile (Graph, then LiveChat): at 150 ms a call, 4 slots fetched
+        // about 13 profiles/s and fell behind a burst of new customers (measured: 360 queued).
+        concurrency: 32,
         metrics: this.metrics,
         logger: this.logger,
       },
