@@ -46,8 +46,9 @@ interface HeldLane {
 }
 
 /**
- * Runs a job only while it is the head of its conversation's order; otherwise defers it (not a
- * failure) until the item before it finishes and promotes it. Counts real failures in the job,
+ * Runs a job only while it is the head of its conversation's order. A job behind one of its
+ * conversation running in this process waits for it in-process (ConversationLanes); otherwise it
+ * defers (not a failure) until the item before it finishes and promotes it. Counts real failures in the job,
  * retries with classified backoff, and gives up after a bounded number (the conversation then
  * moves on). Conversations never wait on one another; a stuck one holds up only itself.
  * The `ordered` mode of `runJobs`.
@@ -166,7 +167,7 @@ export class OrderedJobRunner implements OrderedExecutor {
     held: HeldLane,
     onBlocked: () => void,
   ): Promise<string> {
-    for (let look = 0; look < 3; ) {
+    for (let look = 0; look < 3;) {
       const entry = await this.order.enter(jobId, conversation, score, LEASE_MS);
       if (entry.status === 'head') {
         return entry.lease;
