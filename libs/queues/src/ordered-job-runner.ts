@@ -48,9 +48,9 @@ interface HeldLane {
 /**
  * Runs a job only while it is the head of its conversation's order. A job behind one of its
  * conversation running in this process waits for it in-process (ConversationLanes); otherwise it
- * defers (not a failure) until the item before it finishes and promotes it. Counts real failures in the job,
- * retries with classified backoff, and gives up after a bounded number (the conversation then
- * moves on). Conversations never wait on one another; a stuck one holds up only itself.
+ * defers (not a failure) until the item before it finishes and promotes it. Counts real failures
+ * in the job, retries with classified backoff, and gives up after a bounded number (the
+ * conversation then moves on). Conversations never wait on one another; a stuck one holds up only itself.
  * The `ordered` mode of `runJobs`.
  */
 export class OrderedJobRunner implements OrderedExecutor {
