@@ -76,6 +76,7 @@ describe('ConversationLanes', () => {
     queued.push(lanes.enter('c2', 'd', 2));
     expect(lanes.enter('c2', 'e', 3)).toBe('full');
     expect(lanes.waitingNow).toBe(3);
+    expect([lanes.backlog('c1'), lanes.backlog('c2'), lanes.backlog('none')]).toEqual([3, 2, 0]);
     c1.release(true);
     c2.release(true);
     expect(await Promise.all(queued.map(outcomeOf))).toEqual(['defer', 'defer', 'defer']);

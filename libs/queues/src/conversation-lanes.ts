@@ -51,6 +51,12 @@ export class ConversationLanes {
     private readonly maxWaitMs: number,
   ) {}
 
+  /** Jobs of the conversation in this process's lane (its holder and waiters); 0 without one. */
+  backlog(conversation: string): number {
+    const lane = this.lanes.get(conversation);
+    return lane ? 1 + lane.waiters.length : 0;
+  }
+
   /** Jobs waiting in lanes now (not holders). */
   get waitingNow(): number {
     return this.waiting;

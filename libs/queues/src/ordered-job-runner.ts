@@ -58,6 +58,8 @@ export class OrderedJobRunner implements OrderedExecutor {
   private readonly order: ConversationOrder;
   private readonly lock: RedisLock;
   private readonly lanes: ConversationLanes;
+  /** Typical run time (ms) of a job here, a moving average. */
+  private runMs = 200;
 
   constructor(
     private readonly queueName: QueueName,
@@ -84,7 +86,13 @@ export class OrderedJobRunner implements OrderedExecutor {
     // Jobs of a conversation that runs here wait in-process for the one before them: no Redis
     // round trips and no Bull delayed retry for each (see ConversationLanes).
     const entered = this.lanes.enter(work.conversation, jobId, work.score);
-    const turn = entered === 'full' ? 'defer' : await entered;
+    if (entered === 'full') {
+      // Over the caps: back after the jobs ahead of it here are likely done (or when promoted as
+      // the head), rather than every second, which only churned through Bull (measured).
+      const ahead = this.lanes.backlog(work.conversation);
+      throw this.deferral(NOT_YET, Math.min(MAX_LANE_WAIT_MS, ahead * this.runMs));
+    }
+    const turn = await entered;
     if (turn === 'defer') {
       throw this.deferral(NOT_YET);
     }
@@ -116,9 +124,12 @@ export class OrderedJobRunner implements OrderedExecutor {
     let outcome: string;
     // Done with the item (relayed, or given up): it leaves the order and the next one goes.
     let done = false;
+    const started = Date.now();
     try {
       outcome = await withCorrelation(work.job.data.correlationId, work.run);
       done = true;
+      // Moving average of a run's time: how long a job over the lanes' caps should stay away.
+      this.runMs += (Date.now() - started - this.runMs) / 16;
     } catch (error) {
       if (error instanceof DeferJobError) {
         this.metrics.jobs.inc({ queue: this.queueName, outcome: 'deferred' });
@@ -151,9 +162,9 @@ export class OrderedJobRunner implements OrderedExecutor {
   }
 
   /** A deferral (not a failure), counted. */
-  private deferral(reason: string): DeferJobError {
+  private deferral(reason: string, afterMs = TURN_WAIT_MS): DeferJobError {
     this.metrics.jobs.inc({ queue: this.queueName, outcome: 'deferred' });
-    return new DeferJobError(TURN_WAIT_MS, reason);
+    return new DeferJobError(Math.max(TURN_WAIT_MS, afterMs), reason);
   }
 
   /**
