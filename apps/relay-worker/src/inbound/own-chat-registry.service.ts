@@ -19,8 +19,8 @@ const WRITTEN_MAX = 50_000;
  * relay sets at start_chat / resume_chat (carried by webhooks registered with
  * `additional_data: ["chat_properties"]`), and, for chats that do not carry it (started before
  * it existed) or webhooks registered without chat_properties, a Redis key per chat (OwnChats)
- * written whenever we deliver into the chat and, at boot, for every chat whose customer wrote
- * within the key's lifetime.
+ * written when we deliver into the chat (again at most every ten minutes per process) and, at
+ * boot, for every chat whose customer wrote within the key's lifetime.
  */
 @Injectable()
 export class OwnChatRegistry implements OnApplicationBootstrap {
