@@ -1,5 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { ConnectedAccount } from '@app/credentials';
+import { CustomerChatClient } from '@app/livechat-sdk';
 import { parseInstagramMessagingItem } from '@app/meta-graph';
 import { MessageLinkRepository } from '@app/persistence';
 import { inboundCustomIds, InstagramInboundWork, itemKeys, JsonObject } from '@app/queues';
@@ -183,5 +184,26 @@ describe('inbound relay steps, one at a time', () => {
     expect(
       world.livechat.state.chats(biz.org.organizationId).filter((c) => c.id === landed.chatId),
     ).toHaveLength(1);
+  });
+  // Last: it invalidates every token of the license.
+  it('customer session: the token is kept in memory, and one LiveChat refuses is re-minted once', async () => {
+    const account = await connected();
+    const job = jobFor(`session-${(n += 1)}`, 'x');
+    const claim = await worker.get(InboundClaimStep).claim(account, job, null);
+    const sessions = worker.get(CustomerSessions);
+    const first = await sessions.open(account.installation, claim.conversation);
+    const again = await sessions.open(account.installation, claim.conversation);
+    expect(again).toEqual(first);
+
+    expect(world.livechat.state.invalidateAccessTokens(biz.org.organizationId)).toBeGreaterThan(0);
+    const chats = worker.get(CustomerChatClient);
+    const listed = await sessions.call(again, (token, organizationId) =>
+      chats.listChats(token, organizationId, { limit: 1 }),
+    );
+    expect(listed.chatsSummary).toBeDefined();
+    expect(again.token).not.toBe(first.token);
+    expect(again.customerId).toBe(first.customerId);
+    // The fresh token is the one remembered.
+    expect((await sessions.open(account.installation, claim.conversation)).token).toBe(again.token);
   });
 });
