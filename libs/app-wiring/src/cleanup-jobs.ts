@@ -1,5 +1,5 @@
 import { DeletionRequestRepository } from '@app/persistence';
-import { cleanupJobIds, JobOf, JobProducer, QueueName } from '@app/queues';
+import { cleanupJobIds, itemKeys, JobOf, JobProducer, QueueName } from '@app/queues';
 import type { Job, JobOptions } from 'bull';
 
 /** Message deletes are promised within this long of the delete reaching us. */
@@ -77,13 +77,13 @@ export async function enqueueDeleteIfRequested(
     correlationId: string;
   },
 ): Promise<boolean> {
-  if (!item.itemKey.startsWith('m:')) {
+  const mid = itemKeys.midOfMessage(item.itemKey);
+  if (mid === null) {
     return false;
   }
   if (!(await deletions.isMessageDeleteRequested(item.accountId, item.itemKey))) {
     return false;
   }
-  const mid = item.itemKey.slice(2);
   await enqueueFresh(
     producer,
     QueueName.INSTAGRAM_MESSAGE_DELETE,

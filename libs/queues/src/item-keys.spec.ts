@@ -1,4 +1,4 @@
-import { itemKeys } from './item-keys';
+import { inboundCustomIds, itemKeys } from './item-keys';
 import { cleanupJobIds, jobIds, scheduledJobIds } from './job-ids';
 
 // Item keys and job ids are persisted (message_links, deletion requests, Bull): pinned here.
@@ -57,5 +57,28 @@ describe('job ids', () => {
       'health.watchdog',
       'health.instagram-refresh',
     ]);
+  });
+});
+
+describe('inboundCustomIds', () => {
+  it("builds the custom_id of each part of an item's LiveChat events", () => {
+    expect([inboundCustomIds.event('m:a', 0), inboundCustomIds.event('m:a', 2)]).toEqual([
+      'ig:m:a',
+      'ig:m:a#2',
+    ]);
+  });
+
+  it("recognises an item's events and no other item's", () => {
+    expect(inboundCustomIds.isOf('ig:m:a', 'm:a')).toBe(true);
+    expect(inboundCustomIds.isOf('ig:m:a#1', 'm:a')).toBe(true);
+    expect(inboundCustomIds.isOf('ig:m:ab', 'm:a')).toBe(false);
+    expect(inboundCustomIds.isOf(undefined, 'm:a')).toBe(false);
+    expect(inboundCustomIds.isInbound('ig:m:a')).toBe(true);
+    expect(inboundCustomIds.isInbound('notice:x')).toBe(false);
+  });
+
+  it('reads the mid of a message key only', () => {
+    expect(itemKeys.midOfMessage(itemKeys.message('mid1'))).toBe('mid1');
+    expect(itemKeys.midOfMessage(itemKeys.deleted('mid1'))).toBeNull();
   });
 });

@@ -10,7 +10,7 @@ import {
   LinkedMessage,
   MessageLinkRepository,
 } from '@app/persistence';
-import { InstagramMessageDeleteJob, itemKeys } from '@app/queues';
+import { inboundCustomIds, InstagramMessageDeleteJob, itemKeys } from '@app/queues';
 import { messageOf } from '../common/error-message.util';
 
 export type MessageDeleteOutcome =
@@ -166,7 +166,6 @@ export class MessageDeleteService {
     message: LinkedMessage,
     call: <T>(run: (t: string) => Promise<T>) => Promise<T>,
   ): Promise<Array<{ threadId: string; eventId: string }>> {
-    const customId = `ig:${itemKey}`;
     try {
       const chat = await call((t) =>
         this.chats.getChat(t, installation.organizationId, {
@@ -177,7 +176,7 @@ export class MessageDeleteService {
       const thread = chat.thread;
       if (thread) {
         const found = thread.events
-          .filter((e) => e.customId === customId || e.customId?.startsWith(`${customId}#`))
+          .filter((e) => inboundCustomIds.isOf(e.customId, itemKey))
           .map((e) => ({ threadId: thread.id, eventId: e.id }));
         if (found.length > 0) {
           return found;

@@ -7,19 +7,26 @@ import type { Redis } from 'ioredis';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
 
 const BACKFILL_PAGE = 1_000;
+/**
+ * A chat this process wrote within this long is not written again: its key lives 30 days, so a
+ * busy chat costs one Redis write per ten minutes instead of one per message.
+ */
+const REWRITE_AFTER_MS = 10 * 60_000;
+const WRITTEN_MAX = 50_000;
 
 /**
  * How the gateway knows a LiveChat chat is ours without a database read: the chat property our
  * relay sets at start_chat / resume_chat (carried by webhooks registered with
  * `additional_data: ["chat_properties"]`), and, for chats that do not carry it (started before
  * it existed) or webhooks registered without chat_properties, a Redis key per chat (OwnChats)
- * written whenever we deliver into the chat and, at boot, for every chat whose customer wrote
- * within the key's lifetime.
+ * written when we deliver into the chat (again at most every ten minutes per process) and, at
+ * boot, for every chat whose customer wrote within the key's lifetime.
  */
 @Injectable()
 export class OwnChatRegistry implements OnApplicationBootstrap {
   private readonly logger = new Logger(OwnChatRegistry.name);
   private readonly chats: OwnChats;
+  private readonly written = new Map<string, number>();
   readonly properties: LiveChatProperties;
 
   constructor(
@@ -32,8 +39,17 @@ export class OwnChatRegistry implements OnApplicationBootstrap {
     this.properties = relayChatProperties(env.LIVECHAT_CLIENT_ID);
   }
 
-  remember(organizationId: string, chatId: string): Promise<void> {
-    return this.chats.remember([{ organizationId, chatId }]);
+  async remember(organizationId: string, chatId: string, now = Date.now()): Promise<void> {
+    const key = `${organizationId}:${chatId}`;
+    const last = this.written.get(key);
+    if (last !== undefined && now - last < REWRITE_AFTER_MS) {
+      return;
+    }
+    await this.chats.remember([{ organizationId, chatId }]);
+    if (this.written.size >= WRITTEN_MAX) {
+      this.written.clear();
+    }
+    this.written.set(key, now);
   }
 
   onApplicationBootstrap(): void {

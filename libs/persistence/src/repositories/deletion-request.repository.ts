@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { In, LessThan, Repository } from 'typeorm';
 import { DeletionRequestEntity } from '../entities/deletion-request.entity';
+import { preparedQuery } from './prepared-query';
 
 /** Upper-case letters and digits without look-alikes (0/O, 1/I): read aloud, typed by hand. */
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -85,12 +86,17 @@ export class DeletionRequestRepository {
    * already applied (a redelivered message must not come back to LiveChat).
    */
   async isMessageDeleteRequested(instagramAccountId: string, itemKey: string): Promise<boolean> {
-    return this.rows.existsBy({
-      kind: 'instagram_message',
-      instagramAccountId,
-      instagramMessageId: itemKey,
-      status: In(['pending', 'done']),
-    });
+    // Asked after every relayed message: prepared, and without TypeORM's query builder.
+    const rows = await preparedQuery<{ found: number }>(
+      this.rows.manager.connection,
+      'message_delete_requested',
+      `SELECT 1 AS found FROM deletion_requests
+        WHERE instagram_account_id = $1::uuid AND instagram_message_id = $2::varchar
+          AND kind = 'instagram_message' AND status IN ('pending', 'done')
+        LIMIT 1`,
+      [instagramAccountId, itemKey],
+    );
+    return rows.length > 0;
   }
 
   /** Pending message deletes, earliest promise first, after `after` (keyset paging). */

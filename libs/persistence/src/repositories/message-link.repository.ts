@@ -8,6 +8,7 @@ import {
   conversationFromRow,
   ConversationRow,
 } from './conversation.repository';
+import { preparedQuery } from './prepared-query';
 
 /** An inbound item: the account, the Instagram user (its conversation) and the item's key. */
 export interface InboundLinkKey {
@@ -60,9 +61,11 @@ export class MessageLinkRepository {
             WHERE installation_id = $1 AND id = (SELECT id FROM conv)
               AND (last_inbound_at IS NULL OR last_inbound_at < $5::timestamptz))`
       : '';
-    const rows = await this.rows.manager.query<
-      Array<ConversationRow & { link_id: string | null; link_created_at: Date | null }>
+    const rows = await preparedQuery<
+      ConversationRow & { link_id: string | null; link_created_at: Date | null }
     >(
+      this.rows.manager.connection,
+      windowAt ? 'inbound_claim_window' : 'inbound_claim',
       `WITH conv AS (
          SELECT ${CONVERSATION_COLUMNS.join(', ')} FROM conversations
           WHERE installation_id = $1::uuid AND instagram_account_id = $2::uuid
@@ -138,7 +141,9 @@ export class MessageLinkRepository {
               AND (last_relayed_at IS NULL
                    OR last_relayed_at < $7::timestamptz - interval '30 seconds'))`
       : '';
-    await this.rows.manager.query(
+    await preparedQuery(
+      this.rows.manager.connection,
+      touchAccount ? 'inbound_complete_touch' : 'inbound_complete',
       `WITH link AS (
          UPDATE message_links
             SET state = 'done', livechat_chat_id = $3, livechat_thread_id = $4,
