@@ -46,4 +46,4 @@ export type {
 } from './job-runner';
 export { redisKeys, REDIS_KEY_FAMILIES, redisKeyFamilyOf } from './redis-keys';
 export type { RedisKeyFamily } from './redis-keys';
-export { itemKeys } from './item-keys';
+export { itemKeys, relayedCustomIds } from './item-keys';

@@ -1,4 +1,4 @@
-import { itemKeys } from './item-keys';
+import { itemKeys, relayedCustomIds } from './item-keys';
 import { cleanupJobIds, jobIds, scheduledJobIds } from './job-ids';
 
 // Item keys and job ids are persisted (message_links, deletion requests, Bull): pinned here.
@@ -25,6 +25,19 @@ describe('itemKeys', () => {
       'd:mid1',
       'x:abc',
     ]);
+  });
+
+  it("builds and recognises the custom_id of a relayed item's events in LiveChat", () => {
+    expect([relayedCustomIds.of('m:mid1'), relayedCustomIds.of('m:mid1', 2)]).toEqual([
+      'ig:m:mid1',
+      'ig:m:mid1#2',
+    ]);
+    expect(relayedCustomIds.isOf('ig:m:mid1#2', 'm:mid1')).toBe(true);
+    expect(relayedCustomIds.isOf('ig:m:mid1', 'm:mid1')).toBe(true);
+    expect(relayedCustomIds.isOf('ig:m:mid12', 'm:mid1')).toBe(false);
+    expect(relayedCustomIds.isRelayed('ig:m:mid1')).toBe(true);
+    expect(relayedCustomIds.isRelayed('igl-notice:e1:gave-up')).toBe(false);
+    expect(relayedCustomIds.isRelayed(undefined)).toBe(false);
   });
 });
 
