@@ -36,8 +36,13 @@ export class OutboundDeliverStep {
       part.kind === 'attachment' && (part.type === 'audio' || part.type === 'video')
         ? 'audio-video'
         : 'standard';
-    await this.limiter.take(account.instagramAccountId, kind);
-    await this.marker.mark(account.instagramAccountId, conversation.igsid);
+    // The count and the mark in one round trip.
+    await this.limiter.take(
+      account.instagramAccountId,
+      kind,
+      Date.now(),
+      this.marker.markOf(account.instagramAccountId, conversation.igsid),
+    );
     try {
       // Each account's own host: graph.facebook.com (Page token) or graph.instagram.com.
       const graph = this.graph.forLogin(account.loginPath);

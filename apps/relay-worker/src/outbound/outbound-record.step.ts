@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InstagramAccountRepository, MessageLinkRepository } from '@app/persistence';
+import { MessageLinkRepository } from '@app/persistence';
 import { Metrics } from '@app/platform';
 import { itemKeys } from '@app/queues';
 import { LastRelayedThrottle } from '../inbound/last-relayed-throttle';
@@ -7,26 +7,28 @@ import { OutboundTarget } from './outbound-pipeline.types';
 
 /**
  * Record: a sent part's Instagram message id on its claim (the claim is done; echoes and deletes
- * find the reply by it), and, once the whole reply went, the relay's latency and the account's
- * "last relayed" time (at most every 30 s).
+ * find the reply by it) and, in the same statement when due, the account's "last relayed" time;
+ * once the whole reply went, the relay's latency.
  */
 @Injectable()
 export class OutboundRecordStep {
   constructor(
     private readonly links: MessageLinkRepository,
-    private readonly accounts: InstagramAccountRepository,
     private readonly lastRelayed: LastRelayedThrottle,
     private readonly metrics: Metrics,
   ) {}
 
   async sent(target: OutboundTarget, linkId: string, messageId: string): Promise<void> {
-    await this.links.completeOutbound(target.installation.id, linkId, itemKeys.message(messageId));
+    const { installation, account } = target;
+    await this.links.completeOutbound(
+      installation.id,
+      linkId,
+      itemKeys.message(messageId),
+      this.lastRelayed.take(account.id) ? { id: account.id, at: new Date() } : null,
+    );
   }
 
-  async replied(target: OutboundTarget, acceptedAt: number): Promise<void> {
+  replied(acceptedAt: number): void {
     this.metrics.relayLatency.observe({ direction: 'outbound' }, (Date.now() - acceptedAt) / 1000);
-    if (this.lastRelayed.take(target.account.id)) {
-      await this.accounts.touchRelayed(target.installation.id, target.account.id, new Date());
-    }
   }
 }

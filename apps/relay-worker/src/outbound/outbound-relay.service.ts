@@ -135,7 +135,7 @@ export class OutboundRelayService {
     if (sent === 0) {
       return 'duplicate';
     }
-    await this.record.replied(target, job.acceptedAt);
+    this.record.replied(job.acceptedAt);
     return 'sent';
   }
 
