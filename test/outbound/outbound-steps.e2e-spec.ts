@@ -200,4 +200,20 @@ describe('outbound relay steps, each alone (real Postgres, Redis, Meta emulator)
         .filter((m) => m.kind !== 'sender_action'),
     ).toEqual([]);
   });
+
+  it('record: parts sent at the same time are each recorded before their callers go on', async () => {
+    const target = await customerTarget();
+    const claimed = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        claims.claim(target, `steps-ev-many-${i}`, 0, { kind: 'text', text: `part ${i}` }),
+      ),
+    );
+    await Promise.all(claimed.map((c, i) => record.sent(target, c.link.id, `mid-many-${i}`)));
+    for (let i = 0; i < 8; i += 1) {
+      expect(await linkOf(`steps-ev-many-${i}`)).toEqual({
+        state: 'done',
+        instagram_message_id: `m:mid-many-${i}`,
+      });
+    }
+  });
 });

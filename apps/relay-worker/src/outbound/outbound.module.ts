@@ -5,6 +5,7 @@ import { AgentNoticeService } from './agent-notice.service';
 import { LiveChatInboundProcessor } from './livechat-inbound.processor';
 import { OutboundClaimStep } from './outbound-claim.step';
 import { OutboundDeliverStep } from './outbound-deliver.step';
+import { OutboundRecordBatch } from './outbound-record-batch';
 import { OutboundRecordStep } from './outbound-record.step';
 import { OutboundRefusalStep } from './outbound-refusal.step';
 import { OutboundRelayService } from './outbound-relay.service';
@@ -24,6 +25,7 @@ import { SendRateLimiter } from './send-rate-limiter';
     OutboundRenderStep,
     OutboundClaimStep,
     OutboundDeliverStep,
+    OutboundRecordBatch,
     OutboundRecordStep,
     OutboundRefusalStep,
     OutboundSeenStep,

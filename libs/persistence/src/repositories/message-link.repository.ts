@@ -271,6 +271,28 @@ export class MessageLinkRepository {
     );
   }
 
+  /**
+   * `completeOutbound` for several sent parts in one statement (the relay groups the parts sent
+   * while a previous statement was in flight). Resolves once all are recorded, or fails whole.
+   */
+  async completeOutboundMany(
+    parts: ReadonlyArray<{ installationId: string; id: string; instagramMessageKey: string }>,
+  ): Promise<void> {
+    if (parts.length === 0) {
+      return;
+    }
+    await this.rows.manager.query(
+      `UPDATE message_links l SET state = 'done', instagram_message_id = v.mid
+         FROM unnest($1::uuid[], $2::bigint[], $3::varchar[]) AS v(installation_id, id, mid)
+        WHERE l.installation_id = v.installation_id AND l.id = v.id`,
+      [
+        parts.map((p) => p.installationId),
+        parts.map((p) => p.id),
+        parts.map((p) => p.instagramMessageKey),
+      ],
+    );
+  }
+
   async deleteById(installationId: string, id: string): Promise<void> {
     await this.rows.delete({ installationId, id });
   }
