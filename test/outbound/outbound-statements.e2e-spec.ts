@@ -94,4 +94,39 @@ describe('outbound target and claim statements (real Postgres)', () => {
     expect(second.created).toBe(true);
     expect(second.link.id).not.toBe(mine.id);
   });
+
+  it('records several sent parts in one statement, each with its own message id, only in its installation', async () => {
+    const { installation, account } = await harness.business('many');
+    const other = await harness.business('many-other');
+    const conversation = await conversations.findOrCreate(installation.id, account.id, 'u3');
+    const claims = await Promise.all(
+      [0, 1, 2].map((part) =>
+        links.claimOutbound({
+          installationId: installation.id,
+          instagramAccountId: account.id,
+          conversationId: conversation.id,
+          livechatChatId: 'chat-many',
+          livechatEventId: 'event-many',
+          part,
+        }),
+      ),
+    );
+    await links.completeOutboundMany([
+      { installationId: installation.id, id: claims[0].link.id, instagramMessageKey: 'm:a' },
+      { installationId: installation.id, id: claims[2].link.id, instagramMessageKey: 'm:c' },
+      // Another installation's id for the same row: written nowhere.
+      { installationId: other.installation.id, id: claims[1].link.id, instagramMessageKey: 'm:x' },
+    ]);
+    const rows = await harness.dataSource.query<
+      Array<{ part: number; state: string; instagram_message_id: string | null }>
+    >(
+      `SELECT part, state, instagram_message_id FROM message_links
+        WHERE livechat_event_id = 'event-many' ORDER BY part`,
+    );
+    expect(rows).toEqual([
+      { part: 0, state: 'done', instagram_message_id: 'm:a' },
+      { part: 1, state: 'pending', instagram_message_id: null },
+      { part: 2, state: 'done', instagram_message_id: 'm:c' },
+    ]);
+  });
 });

@@ -168,7 +168,8 @@ describe('agent reply → Instagram (gateway, queue, relay worker, emulators)', 
         `SELECT (extract(epoch FROM l.created_at) * 1000)::bigint AS created FROM message_links l JOIN conversations c ON c.id = l.conversation_id WHERE c.igsid = $1 AND l.direction = 'outbound'`,
         [igsid],
       );
-      const echoWaitEnds = Number(link.created) + 15_000 + Number(world.vars.QUEUE_LOCK_DURATION_MS);
+      const echoWaitEnds =
+        Number(link.created) + 15_000 + Number(world.vars.QUEUE_LOCK_DURATION_MS);
       // A retry of the reply ran after the wait for its echo ran out (and sent again, or deferred).
       await waitFor(
         'a retry after the echo wait',

@@ -54,4 +54,17 @@ describe('SendRateLimiter (real Redis)', () => {
     await expect(limiter.take('ig-3', 'standard', now)).rejects.toBeInstanceOf(DeferJobError);
     await expect(limiter.take('ig-3', 'audio-video', now + 1000)).resolves.toBeUndefined();
   });
+
+  it('sets the sending mark with the count when the send goes ahead, and takes it back when deferred', async () => {
+    const now = (Math.floor(Date.now() / 1000) + 20) * 1000 + 100;
+    const mark = { key: `${options.redisPrefix}:test-mark`, ttlMs: 30_000 };
+    await limiter.take('ig-4', 'standard', now, mark);
+    expect(await redis.exists(mark.key)).toBe(1);
+    expect(await redis.pttl(mark.key)).toBeGreaterThan(0);
+    await redis.del(mark.key);
+    await limiter.take('ig-4', 'standard', now);
+    await limiter.take('ig-4', 'standard', now);
+    await expect(limiter.take('ig-4', 'standard', now, mark)).rejects.toBeInstanceOf(DeferJobError);
+    expect(await redis.exists(mark.key)).toBe(0);
+  });
 });

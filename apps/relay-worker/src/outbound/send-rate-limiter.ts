@@ -23,10 +23,15 @@ export class SendRateLimiter {
     private readonly env: RelayWorkerEnv,
   ) {}
 
+  /**
+   * Takes one send. `mark` (a key and its lifetime) is set in the same round trip as the count,
+   * for a send that goes ahead; when the send is deferred instead, it is removed again.
+   */
   async take(
     instagramAccountId: string,
     kind: SendKind = 'standard',
     now = Date.now(),
+    mark?: { key: string; ttlMs: number },
   ): Promise<void> {
     const second = Math.floor(now / 1000);
     const base = redisKeys.sendRate(this.options.redisPrefix, instagramAccountId);
@@ -39,14 +44,25 @@ export class SendRateLimiter {
         now,
       );
     }
-    await this.count(`${base}:${second}`, this.env.OUTBOUND_SENDS_PER_SECOND, second, now);
+    await this.count(`${base}:${second}`, this.env.OUTBOUND_SENDS_PER_SECOND, second, now, mark);
   }
 
-  private async count(key: string, limit: number, second: number, now: number): Promise<void> {
-    const [[, count]] = ((await this.redis.multi().incr(key).pexpire(key, 2_000).exec()) ?? []) as [
-      [unknown, number],
-    ];
+  private async count(
+    key: string,
+    limit: number,
+    second: number,
+    now: number,
+    mark?: { key: string; ttlMs: number },
+  ): Promise<void> {
+    const multi = this.redis.multi().incr(key).pexpire(key, 2_000);
+    if (mark) {
+      multi.set(mark.key, '1', 'PX', mark.ttlMs);
+    }
+    const [[, count]] = ((await multi.exec()) ?? []) as [[unknown, number]];
     if (count > limit) {
+      if (mark) {
+        await this.redis.del(mark.key);
+      }
       this.metrics.rateLimitWaits.inc({ platform: 'meta-own-limit' });
       throw new DeferJobError(
         (second + 1) * 1000 - now + Math.floor(Math.random() * 50),

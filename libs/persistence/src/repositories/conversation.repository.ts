@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityMetadata, Repository } from 'typeorm';
 import { ConversationEntity } from '../entities/conversation.entity';
 import { InstagramAccountEntity } from '../entities/instagram-account.entity';
 import { InstallationEntity } from '../entities/installation.entity';
@@ -44,6 +44,48 @@ export function conversationFromRow(row: ConversationRow): ConversationEntity {
     createdAt: row.created_at as Date,
     updatedAt: row.updated_at as Date,
   });
+}
+
+const selections = new WeakMap<EntityMetadata, Map<string, Selection>>();
+
+interface Selection {
+  select: string;
+  hydrate<T extends object>(row: Record<string, unknown>, into: T): T;
+}
+
+/**
+ * An entity's own columns as a select list under `alias` (each as `alias_column`) and the mapping
+ * back onto an entity, built once per entity from its metadata: a raw join reads whole entities.
+ */
+function columnsOf(metadata: EntityMetadata, alias: string): Selection {
+  let byAlias = selections.get(metadata);
+  if (!byAlias) {
+    byAlias = new Map();
+    selections.set(metadata, byAlias);
+  }
+  const known = byAlias.get(alias);
+  if (known) {
+    return known;
+  }
+  const columns = metadata.ownColumns
+    .filter((column) => !column.isVirtual && column.propertyName)
+    .map((column) => ({
+      property: column.propertyName,
+      as: `${alias}_${column.databaseName}`,
+      db: column.databaseName,
+    }));
+  const selection: Selection = {
+    select: columns.map((column) => `${alias}.${column.db} AS ${column.as}`).join(', '),
+    hydrate: (row, into) => {
+      const target = into as Record<string, unknown>;
+      for (const column of columns) {
+        target[column.property] = row[column.as];
+      }
+      return into;
+    },
+  };
+  byAlias.set(alias, selection);
+  return selection;
 }
 
 @Injectable()
@@ -109,24 +151,31 @@ export class ConversationRepository {
     conversation: ConversationEntity;
     account: InstagramAccountEntity;
   } | null> {
-    const conversation = await this.rows
-      .createQueryBuilder('c')
-      .innerJoinAndSelect('c.instagramAccount', 'a')
-      .innerJoinAndSelect('a.installation', 'i')
-      .where('i.organizationId = :organizationId', { organizationId })
-      .andWhere('c.chatId = :chatId', { chatId })
-      .andWhere('c.installationId = i.id')
-      .limit(1)
-      .getOne();
-    const account = conversation?.instagramAccount;
-    const installation = account?.installation;
-    if (!conversation || !account || !installation) {
+    // Raw and hydrated by hand: on the relay's per-message path, where the query builder's
+    // joined-entity mapping cost more CPU than the statement itself.
+    const c = columnsOf(this.rows.manager.connection.getMetadata(ConversationEntity), 'c');
+    const a = columnsOf(this.rows.manager.connection.getMetadata(InstagramAccountEntity), 'a');
+    const i = columnsOf(this.rows.manager.connection.getMetadata(InstallationEntity), 'i');
+    const rows = await this.rows.query<Array<Record<string, unknown>>>(
+      `SELECT ${c.select}, ${a.select}, ${i.select}
+         FROM conversations c
+         JOIN instagram_accounts a ON a.id = c.instagram_account_id
+         JOIN installations i ON i.id = a.installation_id
+        WHERE i.organization_id = $1::varchar AND c.chat_id = $2::varchar
+          AND c.installation_id = i.id
+        LIMIT 1`,
+      [organizationId, chatId],
+    );
+    const row = rows[0];
+    if (!row) {
       return null;
     }
     // Handed out side by side, as separate reads would: no entity carries another.
-    delete conversation.instagramAccount;
-    delete account.installation;
-    return { installation, conversation, account };
+    return {
+      installation: i.hydrate(row, new InstallationEntity()),
+      conversation: c.hydrate(row, new ConversationEntity()),
+      account: a.hydrate(row, new InstagramAccountEntity()),
+    };
   }
 
   /**

@@ -181,14 +181,24 @@ export class MessageLinkRepository {
     livechatEventId: string;
     part: number;
   }): Promise<{ link: MessageLinkEntity; created: boolean }> {
-    const result = await this.rows
-      .createQueryBuilder()
-      .insert()
-      .values({ ...key, direction: 'outbound', state: 'pending' })
-      .orIgnore()
-      .returning(['id', 'created_at'])
-      .execute();
-    const [inserted] = result.raw as Array<{ id: string; created_at: Date }>;
+    // Raw: on the relay's per-message path (the query builder costs more than the statement).
+    const rows = await this.rows.manager.query<Array<{ id: string; created_at: Date }>>(
+      `INSERT INTO message_links
+              (installation_id, instagram_account_id, conversation_id, livechat_chat_id,
+               livechat_event_id, part, direction, state)
+       VALUES ($1::uuid, $2::uuid, $3::uuid, $4::varchar, $5::varchar, $6::smallint, 'outbound', 'pending')
+       ON CONFLICT DO NOTHING
+       RETURNING id, created_at`,
+      [
+        key.installationId,
+        key.instagramAccountId,
+        key.conversationId,
+        key.livechatChatId,
+        key.livechatEventId,
+        key.part,
+      ],
+    );
+    const [inserted] = rows;
     if (inserted) {
       // The usual case, a new reply: no second round trip to read back what we just wrote.
       const link = Object.assign(new MessageLinkEntity(), {
@@ -232,15 +242,59 @@ export class MessageLinkRepository {
     return new Set(rows.map((r) => r.instagramMessageId ?? ''));
   }
 
-  /** Records the Instagram message id of a sent part (echoes of it are then recognised). */
+  /**
+   * Records the Instagram message id of a sent part (echoes of it are then recognised); with
+   * `touchAccount`, the account's "last relayed" time in the same statement, at most every 30 s
+   * as `InstagramAccountRepository.touchRelayed` decides. One raw statement: on the relay's
+   * per-message path.
+   */
   async completeOutbound(
     installationId: string,
     id: string,
     instagramMessageKey: string,
+    touchAccount: { id: string; at: Date } | null = null,
   ): Promise<void> {
-    await this.rows.update(
-      { installationId, id },
-      { state: 'done', instagramMessageId: instagramMessageKey },
+    const touch = touchAccount
+      ? `, account AS (
+           UPDATE instagram_accounts SET last_relayed_at = $4, updated_at = CURRENT_TIMESTAMP
+            WHERE installation_id = $1 AND id = $5::uuid
+              AND (last_relayed_at IS NULL
+                   OR last_relayed_at < $4::timestamptz - interval '30 seconds'))`
+      : '';
+    await this.rows.manager.query(
+      `WITH link AS (
+         UPDATE message_links SET state = 'done', instagram_message_id = $3::varchar
+          WHERE installation_id = $1::uuid AND id = $2::bigint
+       )${touch}
+       SELECT 1`,
+      [
+        installationId,
+        id,
+        instagramMessageKey,
+        ...(touchAccount ? [touchAccount.at, touchAccount.id] : []),
+      ],
+    );
+  }
+
+  /**
+   * `completeOutbound` for several sent parts in one statement (the relay groups the parts sent
+   * while a previous statement was in flight). Resolves once all are recorded, or fails whole.
+   */
+  async completeOutboundMany(
+    parts: ReadonlyArray<{ installationId: string; id: string; instagramMessageKey: string }>,
+  ): Promise<void> {
+    if (parts.length === 0) {
+      return;
+    }
+    await this.rows.manager.query(
+      `UPDATE message_links l SET state = 'done', instagram_message_id = v.mid
+         FROM unnest($1::uuid[], $2::bigint[], $3::varchar[]) AS v(installation_id, id, mid)
+        WHERE l.installation_id = v.installation_id AND l.id = v.id`,
+      [
+        parts.map((p) => p.installationId),
+        parts.map((p) => p.id),
+        parts.map((p) => p.instagramMessageKey),
+      ],
     );
   }
 
