@@ -19,10 +19,12 @@ const DEFAULT_JOB_NAME = '__default__';
 /**
  * KEYS: wait, paused, meta-paused, id, then one order key per job.
  * ARGV: job key prefix, queue token, job name, then per job: id, data, opts, timestamp, score.
- * For each job: its order entry (NX: a redelivery keeps the first score), then the job as Bull's
- * own addJob script writes one with a custom id, no delay and no priority (hash, wait or paused
- * list, `waiting` event); an id that exists already is left as it is (Bull's dedup). → per job
- * 1 (created) or 0 (already there).
+ * For each job not there yet: its order entry (NX: keeps a score already there), then the job as
+ * Bull's own addJob script writes one with a custom id, no delay and no priority (hash, wait or
+ * paused list, `waiting` event). A job id that exists is left as it is (Bull's dedup), and so is
+ * its order: a redelivery that lands while the job finishes (its entry already left) must not
+ * index it again, or the entry would outlive the job and hold up its conversation as a ghost.
+ * → per job 1 (created) or 0 (already there).
  */
 const ADD_ORDERED = `
 local rcall = redis.call
@@ -34,13 +36,13 @@ local n = #KEYS - 4
 for i = 1, n do
   local a = 3 + (i - 1) * 5
   local jobId = ARGV[a + 1]
-  rcall("ZADD", KEYS[4 + i], "NX", ARGV[a + 5], jobId)
   rcall("INCR", KEYS[4])
   local jobKey = prefix .. jobId
   if rcall("EXISTS", jobKey) == 1 then
     rcall("PUBLISH", prefix .. "duplicated@" .. token, jobId)
     out[i] = 0
   else
+    rcall("ZADD", KEYS[4 + i], "NX", ARGV[a + 5], jobId)
     rcall("HMSET", jobKey, "name", name, "data", ARGV[a + 2], "opts", ARGV[a + 3],
       "timestamp", ARGV[a + 4], "delay", 0, "priority", 0)
     rcall("LPUSH", target, jobId)
