@@ -1,6 +1,8 @@
 import { MessageLinkRepository } from '@app/persistence';
 import { Metrics } from '@app/platform';
-import { ConversationOrder } from '@app/queues';
+import { ConversationOrder, QueueName } from '@app/queues';
+import { getQueueToken } from '@nestjs/bull';
+import { Queue } from 'bull';
 import Redis from 'ioredis';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -55,6 +57,29 @@ describe('inbound order and exactly-once (two relay workers, real Redis and Post
     const customer = await waitFor('the customer', () => customerOf(world, biz, igsid));
     await waitFor('three messages', () => textsOf(world, customer).length === 3);
     expect(textsOf(world, customer)).toEqual([`${igsid}:1`, `${igsid}:2`, `${igsid}:3`]);
+  });
+
+  it('relays a 10-item batch of one user once each and in order, though Meta redelivers it twice', async () => {
+    const igsid = 'u-batch10';
+    const t = Date.now();
+    const items = Array.from({ length: 10 }, (_, n) =>
+      world.meta.build.message({ igAccountId: ig(), igsid, text: `${igsid}:${n}`, timestamp: t }),
+    );
+    const delivery = await world.meta.sendBatch([{ igAccountId: ig(), items }]);
+    expect(delivery.status).toBe(200);
+    expect((await world.meta.redeliver(delivery)).status).toBe(200);
+    const customer = await waitFor('the customer', () => customerOf(world, biz, igsid));
+    await waitFor('ten messages', () => textsOf(world, customer).length >= 10);
+    expect((await world.meta.redeliver(delivery)).status).toBe(200);
+    // Settled: the order set of the conversation is empty once every item is done with.
+    const order = new ConversationOrder(
+      world.gateway.app.get<Queue>(getQueueToken(QueueName.INSTAGRAM_INBOUND)).client,
+      world.gateway.env.REDIS_KEY_PREFIX,
+    );
+    await waitFor('the conversation settled', async () =>
+      (await order.pending(ConversationOrder.instagram(ig(), igsid))) === 0 ? true : undefined,
+    );
+    expect(textsOf(world, customer)).toEqual(items.map((_, n) => `${igsid}:${n}`));
   });
 
   it('moves on past an order entry whose job vanished, and counts it (igl_jobs_total outcome dropped-ghost-entry)', async () => {

@@ -3,6 +3,7 @@ import { computeHubSignature } from '@app/meta-graph';
 import { InstagramInboundJob, QueueName } from '@app/queues';
 import { Queue } from 'bull';
 import { ConnectedBusiness, World } from '../support/world';
+import { waitFor } from '../support/wait-for';
 
 describe('gateway: POST/GET /webhooks/instagram (no worker: what gets queued)', () => {
   let world: World;
@@ -130,6 +131,54 @@ describe('gateway: POST/GET /webhooks/instagram (no worker: what gets queued)', 
     await world.meta.redeliver(delivery);
     expect(await inbound.getWaitingCount()).toBe(3);
     expect(await deletes.getWaitingCount()).toBe(1);
+  });
+
+  it('queues a 10-item webhook, jobs and order entries, in one Redis command', async () => {
+    const ig = biz.meta.igAccount.id;
+    const items = Array.from({ length: 10 }, (_, i) =>
+      world.meta.build.message({ igAccountId: ig, igsid: `trip-${i % 3}`, text: `t${i}` }),
+    );
+    const prefix = world.gateway.env.REDIS_KEY_PREFIX;
+    // What the gateway sends Redis, as Redis saw it (commands run by a script are not counted).
+    const monitor = await inbound.client.monitor();
+    const marker = `${prefix}:monitor-marker`;
+    const commands: string[][] = [];
+    let markerSeen = false;
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (args.includes(marker)) {
+        markerSeen = true;
+      } else if (!markerSeen && source !== 'lua' && args.some((a) => a.startsWith(`${prefix}:`))) {
+        commands.push(args);
+      }
+    });
+    try {
+      const delivery = await world.meta.sendBatch([{ igAccountId: ig, items }]);
+      expect(delivery.status).toBe(200);
+      // Everything the gateway sent before its 200 reached the monitor before this marker.
+      await inbound.client.get(marker);
+      await waitFor('the monitor to catch up', () => markerSeen);
+    } finally {
+      monitor.disconnect();
+    }
+    const writes = commands.filter((args) =>
+      args.some((a) => a.includes(`:${QueueName.INSTAGRAM_INBOUND}:`) || a.includes(':order:')),
+    );
+    // One script (EVALSHA, or EVAL the first time it runs); before, 10 ZADDs and 10 addJob scripts.
+    expect(writes).toHaveLength(1);
+    expect(['evalsha', 'eval']).toContain(writes[0][0].toLowerCase());
+    const jobs = await inbound.getWaiting();
+    expect(jobs).toHaveLength(10);
+    for (const job of jobs) {
+      const key = `${prefix}:order:ig:${ig}:${job.data.igsid}`;
+      expect(await inbound.client.zscore(key, String(job.id))).not.toBeNull();
+      // Stored as Bull stores a job: its options read back, a worker's retries and removal follow them.
+      expect(job.opts).toMatchObject({
+        jobId: job.id,
+        attempts: 1_000_000,
+        removeOnComplete: true,
+      });
+      expect(job.timestamp).toBeGreaterThan(0);
+    }
   });
 
   it('never answers 200 for jobs it did not create: right after Redis lost its scripts (a restart), a 200 means every job and order entry exists', async () => {

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
-import { currentCorrelationId } from '@app/platform';
+import { currentCorrelationId, Metrics } from '@app/platform';
 import { FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { GatewayEnv } from '../config/gateway.env';
@@ -32,6 +32,7 @@ export class MetaCallbacksController {
     private readonly callbacks: MetaCallbacksService,
     private readonly replays: SignedRequestReplayGuard,
     private readonly env: GatewayEnv,
+    readonly metrics: Metrics,
   ) {}
 
   @Post('deauthorize')

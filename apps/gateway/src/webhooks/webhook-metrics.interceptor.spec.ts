@@ -35,6 +35,8 @@ class KeyGuard implements CanActivate {
 
 @Controller('hook')
 class HookController {
+  constructor(readonly metrics: Metrics) {}
+
   @Post()
   @UseGuards(KeyGuard)
   @WebhookMetrics('test-source')

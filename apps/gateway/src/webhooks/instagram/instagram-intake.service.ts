@@ -7,7 +7,8 @@ import {
   InstagramInboundJob,
   JobProducer,
   jobIds,
-  ORDERED_JOB_OPTIONS,
+  OrderedEnqueue,
+  OrderedJob,
   PayloadCipher,
   QueueName,
 } from '@app/queues';
@@ -27,7 +28,7 @@ export interface IntakeResult {
 @Injectable()
 export class InstagramIntakeService {
   private readonly logger = new Logger(InstagramIntakeService.name);
-  private order?: ConversationOrder;
+  private enqueue?: OrderedEnqueue<QueueName.INSTAGRAM_INBOUND>;
 
   constructor(
     private readonly producer: JobProducer,
@@ -36,12 +37,12 @@ export class InstagramIntakeService {
     private readonly cipher: PayloadCipher,
   ) {}
 
-  private orderIndex(): ConversationOrder {
-    this.order ??= new ConversationOrder(
-      this.producer.queue(QueueName.INSTAGRAM_INBOUND).client,
+  private ordered(): OrderedEnqueue<QueueName.INSTAGRAM_INBOUND> {
+    this.enqueue ??= new OrderedEnqueue(
+      this.producer.queue(QueueName.INSTAGRAM_INBOUND),
       this.env.REDIS_KEY_PREFIX,
     );
-    return this.order;
+    return this.enqueue;
   }
 
   async accept(
@@ -49,7 +50,7 @@ export class InstagramIntakeService {
     correlationId: string,
     acceptedAt: number,
   ): Promise<IntakeResult> {
-    const inbound: Array<BulkJob<QueueName.INSTAGRAM_INBOUND> & { opts: { jobId: string } }> = [];
+    const inbound: OrderedJob<QueueName.INSTAGRAM_INBOUND>[] = [];
     const deletes: BulkJob<QueueName.INSTAGRAM_MESSAGE_DELETE>[] = [];
     let ignored = 0;
     let position = 0;
@@ -104,29 +105,24 @@ export class InstagramIntakeService {
           ),
           ...(ownEcho ? { lane: 'own-echo' as const } : {}),
         };
-        inbound.push({ data, opts: { ...ORDERED_JOB_OPTIONS, jobId } });
+        inbound.push({
+          id: jobId,
+          data,
+          conversation: ConversationOrder.instagram(accountId, customerId, data.lane),
+          score: ConversationOrder.score(item.timestamp, position),
+        });
         this.metrics.webhookItems.inc({ source: 'instagram', kind: item.kind, action: 'queued' });
       }
     }
 
-    // Index, then enqueue, in one round trip: the index and the jobs go over the same Redis
-    // connection (the queue's), issued in that order and auto-pipelined into one write, so a job
-    // never starts before its conversation knows of it. (A worker also indexes its own job if it
-    // ever finds it missing.) Deletes have a queue of their own and need no order.
+    // Every item's order entry and job in one script (one round trip, applied atomically, so a
+    // job never starts before its conversation knows of it); answered 200 only once it ran.
+    // Deletes have a queue of their own and need no order.
     await Promise.all([
-      this.orderIndex().addAll(
-        inbound.map((job) => ({
-          id: job.opts.jobId,
-          conversation: ConversationOrder.instagram(
-            job.data.instagramAccountId,
-            job.data.igsid,
-            job.data.lane,
-          ),
-          score: ConversationOrder.score(job.data.timestamp, job.data.position),
-        })),
-      ),
-      this.producer.addMany(QueueName.INSTAGRAM_INBOUND, inbound),
-      this.producer.addMany(QueueName.INSTAGRAM_MESSAGE_DELETE, deletes),
+      this.ordered().add(inbound),
+      deletes.length > 0
+        ? this.producer.addMany(QueueName.INSTAGRAM_MESSAGE_DELETE, deletes)
+        : undefined,
     ]);
     this.logger.debug({
       msg: 'instagram webhook queued',

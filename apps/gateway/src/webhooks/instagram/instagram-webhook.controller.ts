@@ -10,7 +10,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { parseInstagramWebhook, verifyHubChallenge } from '@app/meta-graph';
-import { currentCorrelationId } from '@app/platform';
+import { currentCorrelationId, Metrics } from '@app/platform';
 import { FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { GatewayEnv } from '../../config/gateway.env';
@@ -40,6 +40,7 @@ export class InstagramWebhookController {
   constructor(
     private readonly intake: InstagramIntakeService,
     private readonly env: GatewayEnv,
+    readonly metrics: Metrics,
   ) {}
 
   /** Meta's subscription handshake: echo the challenge as plain text when the token matches. */

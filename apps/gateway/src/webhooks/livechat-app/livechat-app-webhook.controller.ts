@@ -8,7 +8,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { parseLiveChatAppWebhook, secretKeyMatches } from '@app/livechat-sdk';
-import { currentCorrelationId } from '@app/platform';
+import { currentCorrelationId, Metrics } from '@app/platform';
 import { randomUUID } from 'node:crypto';
 import { GatewayEnv } from '../../config/gateway.env';
 import {
@@ -30,6 +30,7 @@ export class LiveChatAppWebhookController {
   constructor(
     private readonly lifecycle: LiveChatAppLifecycleService,
     private readonly env: GatewayEnv,
+    readonly metrics: Metrics,
   ) {}
 
   @Post()

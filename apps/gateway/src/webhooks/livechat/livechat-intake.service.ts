@@ -7,7 +7,7 @@ import {
   JobProducer,
   jobIds,
   JsonObject,
-  ORDERED_JOB_OPTIONS,
+  OrderedEnqueue,
   OwnChats,
   PayloadCipher,
   QueueName,
@@ -71,7 +71,7 @@ export type LiveChatIntakeOutcome =
 @Injectable()
 export class LiveChatIntakeService {
   private readonly installations = new Map<string, { at: number; active: boolean }>();
-  private order?: ConversationOrder;
+  private enqueue?: OrderedEnqueue<QueueName.LIVECHAT_INBOUND>;
   private ownChats?: OwnChats;
 
   constructor(
@@ -144,35 +144,32 @@ export class LiveChatIntakeService {
         : NaN;
     const eventAt = Number.isFinite(eventTime) ? eventTime : acceptedAt;
     const conversation = ConversationOrder.livechat(webhook.organizationId, chatId);
-    this.order ??= new ConversationOrder(
-      this.producer.queue(QueueName.LIVECHAT_INBOUND).client,
+    this.enqueue ??= new OrderedEnqueue(
+      this.producer.queue(QueueName.LIVECHAT_INBOUND),
       this.env.REDIS_KEY_PREFIX,
     );
-    await this.order.addAll([
+    const { secret_key: _secret, ...withoutSecret } = raw;
+    // The job and its place in the chat's order in one round trip (one script, atomic).
+    await this.enqueue.add([
       {
         id: jobId,
         conversation,
         score: ConversationOrder.score(eventAt, 0),
+        data: {
+          correlationId,
+          acceptedAt,
+          organizationId: webhook.organizationId,
+          action: webhook.action,
+          chatId,
+          eventAt,
+          // Agent replies hold text and file URLs: sealed before they reach Redis.
+          sealedBody: this.cipher.seal(
+            withoutSecret,
+            PayloadCipher.context(QueueName.LIVECHAT_INBOUND, jobId),
+          ),
+        },
       },
     ]);
-    const { secret_key: _secret, ...withoutSecret } = raw;
-    await this.producer.add(
-      QueueName.LIVECHAT_INBOUND,
-      {
-        correlationId,
-        acceptedAt,
-        organizationId: webhook.organizationId,
-        action: webhook.action,
-        chatId,
-        eventAt,
-        // Agent replies hold text and file URLs: sealed before they reach Redis.
-        sealedBody: this.cipher.seal(
-          withoutSecret,
-          PayloadCipher.context(QueueName.LIVECHAT_INBOUND, jobId),
-        ),
-      },
-      { ...ORDERED_JOB_OPTIONS, jobId },
-    );
     this.metrics.webhookItems.inc({ source: 'livechat', kind: webhook.action, action: 'queued' });
     return 'queued';
   }

@@ -1,6 +1,6 @@
 import { BadRequestException, Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { parseLiveChatWebhook } from '@app/livechat-sdk';
-import { currentCorrelationId } from '@app/platform';
+import { currentCorrelationId, Metrics } from '@app/platform';
 import { JsonObject } from '@app/queues';
 import { randomUUID } from 'node:crypto';
 import {
@@ -19,7 +19,10 @@ function isObject(value: unknown): value is JsonObject {
 /** LiveChat chat webhooks (v3.6 envelope; authenticity is the secret_key in the body). */
 @Controller('webhooks/livechat')
 export class LiveChatWebhookController {
-  constructor(private readonly intake: LiveChatIntakeService) {}
+  constructor(
+    private readonly intake: LiveChatIntakeService,
+    readonly metrics: Metrics,
+  ) {}
 
   @Post()
   @HttpCode(200)
