@@ -9,7 +9,8 @@
  *             answers (autocannon's own rate limit sends each second's quota in a burst, which
  *             would measure the bursts, not the load).
  * Every request is a signed Instagram webhook with unique message ids; `itemsPerRequest` messaging
- * items each (1 or a batch), spread over `conversations` customers in round robin.
+ * items each (1 or a batch), spread over `conversations` customers in round robin (optionally with
+ * a share from conversations never seen before: `newConversations`).
  */
 import autocannon from 'autocannon';
 import { Agent, request } from 'node:http';
@@ -31,6 +32,19 @@ export interface LoadSpec {
   connections?: number;
   amount?: number;
   rate?: number;
+  /**
+   * A share of the messages from conversations never seen before (each needs a customer and a
+   * chat created): every `every`-th message goes to one of them, `messagesEach` messages per new
+   * conversation, spread so that a conversation's messages are `spread × every` messages apart.
+   * Their igsids are `${igsidPrefix}${j}`; their texts name conversation `offset + j`.
+   */
+  newConversations?: {
+    every: number;
+    igsidPrefix: string;
+    messagesEach: number;
+    spread: number;
+    offset: number;
+  };
 }
 
 export interface LoadResult {
@@ -57,11 +71,30 @@ class BodyFactory {
     const items = [];
     for (let j = 0; j < spec.itemsPerRequest; j += 1) {
       const index = n * spec.itemsPerRequest + j;
-      const conversation = index % spec.conversations;
-      const seq = Math.floor(index / spec.conversations);
+      const mid = `${spec.tag}.${process.pid}.${index}`;
+      const fresh = spec.newConversations;
+      if (fresh && index % fresh.every === fresh.every - 1) {
+        // The k-th message of new conversations: `spread` conversations take turns, each sending
+        // `messagesEach` in order, then the next `spread` start.
+        const k = Math.floor(index / fresh.every);
+        const round = Math.floor(k / (fresh.spread * fresh.messagesEach));
+        const j2 = round * fresh.spread + (k % fresh.spread);
+        const seq = Math.floor(k / fresh.spread) % fresh.messagesEach;
+        items.push({
+          igsid: `${fresh.igsidPrefix}${j2}`,
+          mid,
+          text: benchText(spec.tag, fresh.offset + j2, seq, now),
+          timestamp: now,
+        });
+        continue;
+      }
+      // Known conversations in round robin over the messages that are not new ones.
+      const known = fresh ? index - Math.floor(index / fresh.every) : index;
+      const conversation = known % spec.conversations;
+      const seq = Math.floor(known / spec.conversations);
       items.push({
         igsid: `${spec.igsidPrefix}${conversation}`,
-        mid: `${spec.tag}.${process.pid}.${index}`,
+        mid,
         text: benchText(spec.tag, conversation, seq, now),
         timestamp: now,
       });
