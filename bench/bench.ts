@@ -149,6 +149,8 @@ class Arrivals {
       highest: Map<number, number>;
       /** Arrivals whose seq is lower than one already arrived in the same conversation. */
       reordered: number;
+      /** The first few of them, `c<conversation>#<seq> after #<highest>`. */
+      reorderSamples: string[];
     }
   >();
   /** Customer (LiveChat id) of each warmed conversation. */
@@ -169,6 +171,7 @@ class Arrivals {
         last: at,
         highest: new Map(),
         reordered: 0,
+        reorderSamples: [],
       };
       this.tags.set(parsed.tag, entry);
     }
@@ -180,6 +183,9 @@ class Arrivals {
       const highest = entry.highest.get(parsed.conversation) ?? -1;
       if (parsed.seq < highest) {
         entry.reordered += 1;
+        if (entry.reorderSamples.length < 5) {
+          entry.reorderSamples.push(`c${parsed.conversation}#${parsed.seq} after #${highest}`);
+        }
       } else {
         entry.highest.set(parsed.conversation, parsed.seq);
       }
@@ -190,6 +196,10 @@ class Arrivals {
     if (parsed.tag === 'warm' && authorId) {
       this.customerOf.set(parsed.conversation, authorId);
     }
+  }
+
+  reorderSamples(tag: string): string[] {
+    return this.tags.get(tag)?.reorderSamples ?? [];
   }
 
   count(tag: string): number {
@@ -254,6 +264,8 @@ interface E2EStep {
   reordered: number;
   /** Conversations never seen before that wrote in this step (customer and chat created). */
   newConversations: number;
+  /** Upstream API calls answered during the step per message sent, by route (the top ones). */
+  callsPerMessage: Array<{ route: string; perMessage: number }>;
 }
 
 interface LatencyResult {
@@ -710,6 +722,7 @@ async function main(): Promise<void> {
       })();
       rss.start();
       const phaseLoad = machineLoad();
+      const calls0 = s.emulators.callCounts();
       const load = await runLoad({
         mode: 'paced',
         url: s.gatewayUrl,
@@ -734,6 +747,11 @@ async function main(): Promise<void> {
       const loadEnded = Date.now();
       const allIn = await pollUntil(() => arrivals.count(tag) >= load.ok, 90_000);
       const foreign = phaseLoad.since().foreign;
+      const callsPerMessage = [...s.emulators.callCounts()]
+        .map(([route, n]) => ({ route, perMessage: (n - (calls0.get(route) ?? 0)) / load.ok }))
+        .filter((x) => x.perMessage > 0)
+        .sort((a, b) => b.perMessage - a.perMessage)
+        .slice(0, 8);
       rss.stop();
       sampling = false;
       await sampler;
@@ -770,9 +788,10 @@ async function main(): Promise<void> {
         duplicates: st.duplicates,
         reordered: st.reordered,
         newConversations: shape.fresh ? freshConversations(load.requests) : 0,
+        callsPerMessage,
       };
       log(
-        `  ${shape.fresh ? `${shape.workers} worker${shape.workers > 1 ? 's' : ''}, ` : ''}${rate}/s: sent ${fixed(load.requestsPerS)}/s, delivered ${st.count}/${load.ok}, e2e p50 ${fixed(st.p50)} ms p99 ${fixed(st.p99)} ms, queue slope ${fixed(slope, 1)}/s (max depth ${maxDepth}), drain ${fixed(drainMs)} ms, ${st.duplicates} duplicates, ${st.reordered} out of order → ${sustained ? 'sustained' : 'NOT sustained'}`,
+        `  ${shape.fresh ? `${shape.workers} worker${shape.workers > 1 ? 's' : ''}, ` : ''}${rate}/s: sent ${fixed(load.requestsPerS)}/s, delivered ${st.count}/${load.ok}, e2e p50 ${fixed(st.p50)} ms p99 ${fixed(st.p99)} ms, queue slope ${fixed(slope, 1)}/s (max depth ${maxDepth}), drain ${fixed(drainMs)} ms, gateway p99 ${fixed(load.latencyMs.p99)} ms, ${st.duplicates} duplicates, ${st.reordered} out of order${st.reordered > 0 ? ` (${arrivals.reorderSamples(tag).join(', ')})` : ''} → ${sustained ? 'sustained' : 'NOT sustained'}`,
       );
       return step;
     };
@@ -817,6 +836,12 @@ async function main(): Promise<void> {
               break;
             }
             highest[workers] = rate;
+          }
+          const last = steps[steps.length - 1];
+          if (last) {
+            log(
+              `  upstream calls per message (${last.tag}): ${last.callsPerMessage.map((x) => `${x.route} ${fixed(x.perMessage, 2)}`).join(', ')}`,
+            );
           }
           await s.stopWorkers();
         }
@@ -1539,6 +1564,13 @@ function renderLatency(l: LatencyResult): string {
   for (const x of l.steps) {
     lines.push(
       `| ${x.workers} | ${x.rate}/s | ${fixed(x.achieved)}/s | ${x.delivered}/${x.expected} | ${x.newConversations} | ${fixed(x.p50)} ms | ${fixed(x.p99)} ms | ${fixed(x.slopePerS, 1)}/s | ${x.maxDepth} | ${fixed(x.drainMs)} ms | ${x.duplicates} | ${x.reordered} | ${x.sustained ? 'sustained' : 'not sustained'} | ${pct(x.foreign)} |`,
+    );
+  }
+  const last = l.steps[l.steps.length - 1];
+  if (last) {
+    lines.push('');
+    lines.push(
+      `Upstream calls per message in the last step (${last.workers} worker${last.workers > 1 ? 's' : ''}, ${last.rate}/s), the most frequent: ${last.callsPerMessage.map((x) => `${x.route} ${fixed(x.perMessage, 2)}`).join(', ')}.`,
     );
   }
   lines.push('');
