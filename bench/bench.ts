@@ -151,6 +151,8 @@ class Arrivals {
       reordered: number;
       /** The first few of them, `c<conversation>#<seq> after #<highest>`. */
       reorderSamples: string[];
+      /** Seqs in the order they arrived, per conversation. */
+      arrivalOrder: Map<number, number[]>;
     }
   >();
   /** Customer (LiveChat id) of each warmed conversation. */
@@ -172,6 +174,7 @@ class Arrivals {
         highest: new Map(),
         reordered: 0,
         reorderSamples: [],
+        arrivalOrder: new Map(),
       };
       this.tags.set(parsed.tag, entry);
     }
@@ -180,6 +183,12 @@ class Arrivals {
       entry.duplicates += 1;
     } else {
       entry.keys.add(key);
+      const arrived = entry.arrivalOrder.get(parsed.conversation);
+      if (arrived) {
+        arrived.push(parsed.seq);
+      } else {
+        entry.arrivalOrder.set(parsed.conversation, [parsed.seq]);
+      }
       const highest = entry.highest.get(parsed.conversation) ?? -1;
       if (parsed.seq < highest) {
         entry.reordered += 1;
@@ -200,6 +209,49 @@ class Arrivals {
 
   reorderSamples(tag: string): string[] {
     return this.tags.get(tag)?.reorderSamples ?? [];
+  }
+
+  /**
+   * Order as the gateway could see it: a message arriving after a later one of its conversation
+   * is out of order when its webhook was answered 2xx before that later one was sent; when the
+   * two webhooks overlapped (the later sent before the earlier was answered) the gateway's
+   * acceptance order is unknown, and it is counted apart. `timings`: the load generator's
+   * `{ "<conversation>|<seq>": [sent, answered] }`.
+   */
+  orderAgainst(
+    tag: string,
+    timings: Record<string, [number, number]>,
+  ): { reordered: number; overlapped: number; samples: string[] } {
+    const result = { reordered: 0, overlapped: 0, samples: [] as string[] };
+    for (const [conversation, seqs] of this.tags.get(tag)?.arrivalOrder ?? []) {
+      for (let j = 1; j < seqs.length; j += 1) {
+        const late = timings[`${conversation}|${seqs[j]}`];
+        // The earliest send among later messages that arrived before this one.
+        let firstLaterSent = Infinity;
+        let later = -1;
+        for (let i = 0; i < j; i += 1) {
+          if (seqs[i] > seqs[j]) {
+            const sent = timings[`${conversation}|${seqs[i]}`]?.[0] ?? Infinity;
+            if (sent < firstLaterSent) {
+              firstLaterSent = sent;
+              later = seqs[i];
+            }
+          }
+        }
+        if (later < 0) {
+          continue;
+        }
+        if (late && late[1] >= 0 && late[1] <= firstLaterSent) {
+          result.reordered += 1;
+          if (result.samples.length < 5) {
+            result.samples.push(`c${conversation}#${seqs[j]} after #${later}`);
+          }
+        } else {
+          result.overlapped += 1;
+        }
+      }
+    }
+    return result;
   }
 
   count(tag: string): number {
@@ -261,7 +313,10 @@ interface E2EStep {
   errors: number;
   foreign: number;
   duplicates: number;
+  /** Arrived after a later message of their conversation, though accepted before it was sent. */
   reordered: number;
+  /** Arrived after a later message whose webhook overlapped theirs (acceptance order unknown). */
+  overlapped: number;
   /** Conversations never seen before that wrote in this step (customer and chat created). */
   newConversations: number;
   /** Upstream API calls answered during the step per message sent, by route (the top ones). */
@@ -723,6 +778,7 @@ async function main(): Promise<void> {
       rss.start();
       const phaseLoad = machineLoad();
       const calls0 = s.emulators.callCounts();
+      const timingsFile = join(profileDir, `${tag}-timings.json`);
       const load = await runLoad({
         mode: 'paced',
         url: s.gatewayUrl,
@@ -732,6 +788,7 @@ async function main(): Promise<void> {
         itemsPerRequest: 1,
         tag,
         connections: 256,
+        timingsFile,
         ...(shape.fresh
           ? {
               newConversations: {
@@ -756,6 +813,10 @@ async function main(): Promise<void> {
       sampling = false;
       await sampler;
       const st = arrivals.stats(tag);
+      const order = arrivals.orderAgainst(
+        tag,
+        JSON.parse(readFileSync(timingsFile, 'utf8')) as Record<string, [number, number]>,
+      );
       const sendStart = loadEnded - load.durationS * 1000;
       const window = samples.filter(
         ([t]) => t >= sendStart + 0.4 * load.durationS * 1000 && t <= loadEnded,
@@ -786,12 +847,13 @@ async function main(): Promise<void> {
         errors: load.errors + load.non2xx,
         foreign,
         duplicates: st.duplicates,
-        reordered: st.reordered,
+        reordered: order.reordered,
+        overlapped: order.overlapped,
         newConversations: shape.fresh ? freshConversations(load.requests) : 0,
         callsPerMessage,
       };
       log(
-        `  ${shape.fresh ? `${shape.workers} worker${shape.workers > 1 ? 's' : ''}, ` : ''}${rate}/s: sent ${fixed(load.requestsPerS)}/s, delivered ${st.count}/${load.ok}, e2e p50 ${fixed(st.p50)} ms p99 ${fixed(st.p99)} ms, queue slope ${fixed(slope, 1)}/s (max depth ${maxDepth}), drain ${fixed(drainMs)} ms, gateway p99 ${fixed(load.latencyMs.p99)} ms, ${st.duplicates} duplicates, ${st.reordered} out of order${st.reordered > 0 ? ` (${arrivals.reorderSamples(tag).join(', ')})` : ''} → ${sustained ? 'sustained' : 'NOT sustained'}`,
+        `  ${shape.fresh ? `${shape.workers} worker${shape.workers > 1 ? 's' : ''}, ` : ''}${rate}/s: sent ${fixed(load.requestsPerS)}/s, delivered ${st.count}/${load.ok}, e2e p50 ${fixed(st.p50)} ms p99 ${fixed(st.p99)} ms, queue slope ${fixed(slope, 1)}/s (max depth ${maxDepth}), drain ${fixed(drainMs)} ms, gateway p99 ${fixed(load.latencyMs.p99)} ms, ${st.duplicates} duplicates, ${order.reordered} out of order${order.reordered > 0 ? ` (${order.samples.join(', ')})` : ''}${order.overlapped > 0 ? ` (+${order.overlapped} whose webhooks overlapped, order unknown)` : ''} → ${sustained ? 'sustained' : 'NOT sustained'}`,
       );
       return step;
     };
@@ -830,9 +892,16 @@ async function main(): Promise<void> {
               // What it queued must be gone before the next measurement.
               await pollUntil(() => arrivals.count(step.tag) >= step.expected, 120_000);
               const late = arrivals.stats(step.tag);
+              const order = arrivals.orderAgainst(
+                step.tag,
+                JSON.parse(
+                  readFileSync(join(profileDir, `${step.tag}-timings.json`), 'utf8'),
+                ) as Record<string, [number, number]>,
+              );
               step.delivered = late.count;
               step.duplicates = late.duplicates;
-              step.reordered = late.reordered;
+              step.reordered = order.reordered;
+              step.overlapped = order.overlapped;
               break;
             }
             highest[workers] = rate;
@@ -1205,11 +1274,16 @@ async function main(): Promise<void> {
     // Exactly once and in order, as a side check over every tag's arrivals.
     let checked = 0;
     let duplicates = 0;
-    let reordered = 0;
+    const steps = [...e2e, ...(latency?.steps ?? [])];
+    // Paced steps: judged against the webhooks' timings; the queue-filling runs: by seq alone.
+    let reordered = steps.reduce((a, x) => a + x.reordered, 0);
+    for (const x of steps) {
+      const st = arrivals.stats(x.tag);
+      checked += st.count;
+      duplicates += st.duplicates;
+    }
     for (const tag of [
       'warm',
-      ...e2e.map((x) => x.tag),
-      ...(latency?.steps.map((x) => x.tag) ?? []),
       'relin1',
       'relin2',
       'relout1',
@@ -1389,12 +1463,14 @@ function render(r: Results): string {
   );
   lines.push('');
   lines.push(
-    '| offered | sent | delivered | e2e p50 | e2e p99 | gateway p99 | queue growth | max queue | drained after last send | | other load |',
+    '| offered | sent | delivered | e2e p50 | e2e p99 | gateway p99 | queue growth | max queue | drained after last send | duplicates | out of order | | other load |',
   );
-  lines.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |');
+  lines.push(
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+  );
   for (const x of [...r.e2e].sort((a, b) => a.rate - b.rate)) {
     lines.push(
-      `| ${x.rate}/s | ${fixed(x.achieved)}/s | ${x.delivered}/${x.expected} | ${fixed(x.p50)} ms | ${fixed(x.p99)} ms | ${fixed(x.gatewayP99, 1)} ms | ${fixed(x.slopePerS, 1)}/s | ${x.maxDepth} | ${fixed(x.drainMs)} ms | ${x.sustained ? 'sustained' : 'not sustained'} | ${pct(x.foreign)} |`,
+      `| ${x.rate}/s | ${fixed(x.achieved)}/s | ${x.delivered}/${x.expected} | ${fixed(x.p50)} ms | ${fixed(x.p99)} ms | ${fixed(x.gatewayP99, 1)} ms | ${fixed(x.slopePerS, 1)}/s | ${x.maxDepth} | ${fixed(x.drainMs)} ms | ${x.duplicates} | ${outOfOrder(x)} | ${x.sustained ? 'sustained' : 'not sustained'} | ${pct(x.foreign)} |`,
     );
   }
   lines.push('');
@@ -1461,6 +1537,11 @@ main().then(
     process.exit(1);
   },
 );
+
+/** Out-of-order arrivals of a paced step; those whose webhooks overlapped are counted apart. */
+function outOfOrder(x: E2EStep): string {
+  return `${x.reordered}${x.overlapped > 0 ? ` (+${x.overlapped} overlapped)` : ''}`;
+}
 
 function cpuTotal(row: RelayRow): number {
   const c = row.cpuPerMessage;
@@ -1563,7 +1644,7 @@ function renderLatency(l: LatencyResult): string {
   );
   for (const x of l.steps) {
     lines.push(
-      `| ${x.workers} | ${x.rate}/s | ${fixed(x.achieved)}/s | ${x.delivered}/${x.expected} | ${x.newConversations} | ${fixed(x.p50)} ms | ${fixed(x.p99)} ms | ${fixed(x.slopePerS, 1)}/s | ${x.maxDepth} | ${fixed(x.drainMs)} ms | ${x.duplicates} | ${x.reordered} | ${x.sustained ? 'sustained' : 'not sustained'} | ${pct(x.foreign)} |`,
+      `| ${x.workers} | ${x.rate}/s | ${fixed(x.achieved)}/s | ${x.delivered}/${x.expected} | ${x.newConversations} | ${fixed(x.p50)} ms | ${fixed(x.p99)} ms | ${fixed(x.slopePerS, 1)}/s | ${x.maxDepth} | ${fixed(x.drainMs)} ms | ${x.duplicates} | ${outOfOrder(x)} | ${x.sustained ? 'sustained' : 'not sustained'} | ${pct(x.foreign)} |`,
     );
   }
   const last = l.steps[l.steps.length - 1];
@@ -1577,6 +1658,10 @@ function renderLatency(l: LatencyResult): string {
   const workers = Object.keys(l.highest)
     .map(Number)
     .sort((a, b) => a - b);
+  lines.push(
+    '"Out of order": arrived after a later message of its conversation although its webhook was answered before that later one was sent; "overlapped": the later webhook was sent before the earlier was answered, so the gateway may have accepted them either way (not counted as a fault).',
+  );
+  lines.push('');
   lines.push(
     `Highest sustained: ${workers.map((w) => `**${l.highest[w]} messages/s** with ${w} worker${w > 1 ? 's' : ''}`).join(', ')}. RSS peak during the phase: ${l.rssPeaks.map((x) => `${x.process} ${mb(x.peak)}`).join(', ')}.`,
   );

@@ -13,6 +13,7 @@
  * a share from conversations never seen before: `newConversations`).
  */
 import autocannon from 'autocannon';
+import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { benchText, hubSignature, instagramWebhookBody } from './lib/webhook-body';
 
@@ -38,6 +39,12 @@ export interface LoadSpec {
    * conversation, spread so that a conversation's messages are `spread × every` messages apart.
    * Their igsids are `${igsidPrefix}${j}`; their texts name conversation `offset + j`.
    */
+  /**
+   * Paced mode: writes `{ "<conversation>|<seq>": [sent ms, answered ms (-1: no 2xx)] }` here, so
+   * the receiving side can tell an order the gateway could have seen (the earlier message
+   * accepted before the later was sent) from webhooks that overlapped.
+   */
+  timingsFile?: string;
   newConversations?: {
     every: number;
     igsidPrefix: string;
@@ -64,11 +71,12 @@ class BodyFactory {
   private counter = 0;
   constructor(private readonly spec: LoadSpec) {}
 
-  next(): { body: string; signature: string } {
+  next(): { body: string; signature: string; keys: string[] } {
     const { spec } = this;
     const n = this.counter++;
     const now = Date.now();
     const items = [];
+    const keys: string[] = [];
     for (let j = 0; j < spec.itemsPerRequest; j += 1) {
       const index = n * spec.itemsPerRequest + j;
       const mid = `${spec.tag}.${process.pid}.${index}`;
@@ -86,6 +94,7 @@ class BodyFactory {
           text: benchText(spec.tag, fresh.offset + j2, seq, now),
           timestamp: now,
         });
+        keys.push(`${fresh.offset + j2}|${seq}`);
         continue;
       }
       // Known conversations in round robin over the messages that are not new ones.
@@ -98,9 +107,10 @@ class BodyFactory {
         text: benchText(spec.tag, conversation, seq, now),
         timestamp: now,
       });
+      keys.push(`${conversation}|${seq}`);
     }
     const body = instagramWebhookBody({ igAccountId: spec.igAccountId, items });
-    return { body, signature: hubSignature(body, spec.secret) };
+    return { body, signature: hubSignature(body, spec.secret), keys };
   }
 }
 
@@ -171,9 +181,17 @@ async function paced(spec: LoadSpec): Promise<LoadResult> {
   const total = Math.round(rate * spec.durationS);
   const started = performance.now();
 
+  const timings = new Map<string, [number, number]>();
   const send = (): void => {
-    const { body, signature } = bodies.next();
+    const { body, signature, keys } = bodies.next();
     const t0 = performance.now();
+    const sentAt = Date.now();
+    const times: [number, number] = [sentAt, -1];
+    if (spec.timingsFile) {
+      for (const key of keys) {
+        timings.set(key, times);
+      }
+    }
     inFlight += 1;
     const req = request(
       {
@@ -194,6 +212,7 @@ async function paced(spec: LoadSpec): Promise<LoadResult> {
           latencies.push(performance.now() - t0);
           if (res.statusCode && res.statusCode >= 200 && res.statusCode < 300) {
             ok += 1;
+            times[1] = Date.now();
           } else {
             non2xx += 1;
           }
@@ -231,6 +250,9 @@ async function paced(spec: LoadSpec): Promise<LoadResult> {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   agent.destroy();
+  if (spec.timingsFile) {
+    writeFileSync(spec.timingsFile, JSON.stringify(Object.fromEntries(timings)));
+  }
   latencies.sort((a, b) => a - b);
   return {
     mode: 'paced',

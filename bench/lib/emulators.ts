@@ -63,7 +63,9 @@ export async function startEmulators(): Promise<Emulators> {
       into.set(key, (into.get(key) ?? 0) + 1);
     }
     for (const call of meta.calls) {
-      const key = `meta ${call.method} ${call.route}`;
+      // Ids in paths (`/bench-user-7`, `/1784…/messages`) grouped as `:id`.
+      const route = call.route.replace(/\/[^/]*\d[^/]*/g, '/:id');
+      const key = `meta ${call.method} ${route}`;
       into.set(key, (into.get(key) ?? 0) + 1);
     }
     return into;
