@@ -41,6 +41,8 @@ export interface ChaosOptions {
   redisCrashWhileWorkerDown?: boolean;
   expiredTokens: number;
   faults: FaultMix;
+  /** Added to every LiveChat and Graph call the emulators answer (the production shape); 0: none. */
+  upstreamLatencyMs?: number;
   launch: AppLaunch;
   /** How long to wait for the last messages after the last fault before calling them lost. */
   drainTimeoutMs: number;
@@ -203,6 +205,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const { livechat, meta } = s.emulators;
     const ig = s.business.igAccountId;
     faults.attach(s.emulators);
+    if (options.upstreamLatencyMs) {
+      livechat.setBaseLatency(options.upstreamLatencyMs);
+      meta.setBaseLatency(options.upstreamLatencyMs);
+      note(`every LiveChat and Graph call answered ${options.upstreamLatencyMs} ms late`);
+    }
     echoRedelivery = redeliverFailedEchoes(meta);
     depth = new QueueDepth(redis.url, 'chaos', [
       QueueName.INSTAGRAM_INBOUND,
@@ -778,6 +785,9 @@ export function formatChaosReport(report: ChaosReport, options: ChaosOptions): s
   lines.push(
     `reordered within a conversation: ${report.reordered.length}${sample(report.reordered)}`,
   );
+  if (options.upstreamLatencyMs) {
+    lines.push(`upstream latency: ${options.upstreamLatencyMs} ms on every LiveChat and Graph call`);
+  }
   lines.push(
     `faults: relay worker SIGKILLed and restarted ×${report.faults.kills}, Redis crashed and restarted ×${report.faults.redisRestarts}, expired token ×${report.faults.expiredToken}, upstream 5xx ×${report.faults.serverError}, 429 ×${report.faults.rateLimited}, latency spikes ×${report.faults.spike}`,
   );

@@ -6,7 +6,9 @@
  * reordered counts and the time to drain after the last fault; exits 1 on any loss, duplicate or
  * reorder. Bounded (≈1–2 minutes, hard cap 8); every process it starts exits by itself.
  *
- * Options: --small (the jest test's size), --seed=N (replay a run's plan), --no-write.
+ * Options: --small (the jest test's size), --seed=N (replay a run's plan), --no-write,
+ *          --upstream-latency-ms N (every LiveChat and Graph call the emulators answer takes N ms
+ *          more, the production shape; the random faults come on top).
  */
 // Decorator metadata must exist before any lib with decorated classes loads.
 import 'reflect-metadata';
@@ -21,8 +23,17 @@ const args = process.argv.slice(2);
 const small = args.includes('--small');
 const write = !args.includes('--no-write') && !small;
 const seedArg = args.find((a) => a.startsWith('--seed='));
+const latencyAt = args.indexOf('--upstream-latency-ms');
+const latencyArg =
+  latencyAt >= 0
+    ? args[latencyAt + 1]
+    : args.find((a) => a.startsWith('--upstream-latency-ms='))?.split('=')[1];
+const upstreamLatencyMs = latencyArg === undefined ? 0 : Number(latencyArg);
 
 async function main(): Promise<number> {
+  if (!Number.isFinite(upstreamLatencyMs) || upstreamLatencyMs < 0) {
+    throw new Error(`--upstream-latency-ms needs a number of milliseconds, got ${latencyArg}`);
+  }
   const log = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
@@ -45,6 +56,7 @@ async function main(): Promise<number> {
     launch: plan.launch,
     log,
     ...(seedArg ? { seed: Number(seedArg.split('=')[1]) } : {}),
+    ...(upstreamLatencyMs > 0 ? { upstreamLatencyMs } : {}),
     abort: controller.signal,
   };
   const report = await runChaos(options);

@@ -9,9 +9,11 @@
  *             answers (autocannon's own rate limit sends each second's quota in a burst, which
  *             would measure the bursts, not the load).
  * Every request is a signed Instagram webhook with unique message ids; `itemsPerRequest` messaging
- * items each (1 or a batch), spread over `conversations` customers in round robin.
+ * items each (1 or a batch), spread over `conversations` customers in round robin (optionally with
+ * a share from conversations never seen before: `newConversations`).
  */
 import autocannon from 'autocannon';
+import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { benchText, hubSignature, instagramWebhookBody } from './lib/webhook-body';
 
@@ -31,6 +33,25 @@ export interface LoadSpec {
   connections?: number;
   amount?: number;
   rate?: number;
+  /**
+   * A share of the messages from conversations never seen before (each needs a customer and a
+   * chat created): every `every`-th message goes to one of them, `messagesEach` messages per new
+   * conversation, spread so that a conversation's messages are `spread × every` messages apart.
+   * Their igsids are `${igsidPrefix}${j}`; their texts name conversation `offset + j`.
+   */
+  /**
+   * Paced mode: writes `{ "<conversation>|<seq>": [sent ms, answered ms (-1: no 2xx)] }` here, so
+   * the receiving side can tell an order the gateway could have seen (the earlier message
+   * accepted before the later was sent) from webhooks that overlapped.
+   */
+  timingsFile?: string;
+  newConversations?: {
+    every: number;
+    igsidPrefix: string;
+    messagesEach: number;
+    spread: number;
+    offset: number;
+  };
 }
 
 export interface LoadResult {
@@ -50,24 +71,46 @@ class BodyFactory {
   private counter = 0;
   constructor(private readonly spec: LoadSpec) {}
 
-  next(): { body: string; signature: string } {
+  next(): { body: string; signature: string; keys: string[] } {
     const { spec } = this;
     const n = this.counter++;
     const now = Date.now();
     const items = [];
+    const keys: string[] = [];
     for (let j = 0; j < spec.itemsPerRequest; j += 1) {
       const index = n * spec.itemsPerRequest + j;
-      const conversation = index % spec.conversations;
-      const seq = Math.floor(index / spec.conversations);
+      const mid = `${spec.tag}.${process.pid}.${index}`;
+      const fresh = spec.newConversations;
+      if (fresh && index % fresh.every === fresh.every - 1) {
+        // The k-th message of new conversations: `spread` conversations take turns, each sending
+        // `messagesEach` in order, then the next `spread` start.
+        const k = Math.floor(index / fresh.every);
+        const round = Math.floor(k / (fresh.spread * fresh.messagesEach));
+        const j2 = round * fresh.spread + (k % fresh.spread);
+        const seq = Math.floor(k / fresh.spread) % fresh.messagesEach;
+        items.push({
+          igsid: `${fresh.igsidPrefix}${j2}`,
+          mid,
+          text: benchText(spec.tag, fresh.offset + j2, seq, now),
+          timestamp: now,
+        });
+        keys.push(`${fresh.offset + j2}|${seq}`);
+        continue;
+      }
+      // Known conversations in round robin over the messages that are not new ones.
+      const known = fresh ? index - Math.floor(index / fresh.every) : index;
+      const conversation = known % spec.conversations;
+      const seq = Math.floor(known / spec.conversations);
       items.push({
         igsid: `${spec.igsidPrefix}${conversation}`,
-        mid: `${spec.tag}.${process.pid}.${index}`,
+        mid,
         text: benchText(spec.tag, conversation, seq, now),
         timestamp: now,
       });
+      keys.push(`${conversation}|${seq}`);
     }
     const body = instagramWebhookBody({ igAccountId: spec.igAccountId, items });
-    return { body, signature: hubSignature(body, spec.secret) };
+    return { body, signature: hubSignature(body, spec.secret), keys };
   }
 }
 
@@ -138,9 +181,17 @@ async function paced(spec: LoadSpec): Promise<LoadResult> {
   const total = Math.round(rate * spec.durationS);
   const started = performance.now();
 
+  const timings = new Map<string, [number, number]>();
   const send = (): void => {
-    const { body, signature } = bodies.next();
+    const { body, signature, keys } = bodies.next();
     const t0 = performance.now();
+    const sentAt = Date.now();
+    const times: [number, number] = [sentAt, -1];
+    if (spec.timingsFile) {
+      for (const key of keys) {
+        timings.set(key, times);
+      }
+    }
     inFlight += 1;
     const req = request(
       {
@@ -161,6 +212,7 @@ async function paced(spec: LoadSpec): Promise<LoadResult> {
           latencies.push(performance.now() - t0);
           if (res.statusCode && res.statusCode >= 200 && res.statusCode < 300) {
             ok += 1;
+            times[1] = Date.now();
           } else {
             non2xx += 1;
           }
@@ -198,6 +250,9 @@ async function paced(spec: LoadSpec): Promise<LoadResult> {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   agent.destroy();
+  if (spec.timingsFile) {
+    writeFileSync(spec.timingsFile, JSON.stringify(Object.fromEntries(timings)));
+  }
   latencies.sort((a, b) => a - b);
   return {
     mode: 'paced',

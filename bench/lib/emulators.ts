@@ -17,6 +17,8 @@ export interface Emulators {
   onMetaSend(listener: (message: SentMessage) => void): void;
   /** Drops the emulators' request/delivery logs (they keep every body; long runs trim them). */
   trimRecordings(): void;
+  /** API calls answered so far, by `livechat <route>` / `meta <METHOD> <route>` (trims kept). */
+  callCounts(): Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -53,12 +55,29 @@ export async function startEmulators(): Promise<Emulators> {
     return length;
   };
 
+  // Call counts survive trimRecordings: what was trimmed is tallied first.
+  const tallied = new Map<string, number>();
+  const tally = (into: Map<string, number>): Map<string, number> => {
+    for (const call of livechat.calls) {
+      const key = `livechat ${call.route}`;
+      into.set(key, (into.get(key) ?? 0) + 1);
+    }
+    for (const call of meta.calls) {
+      // Ids in paths (`/bench-user-7`, `/1784…/messages`) grouped as `:id`.
+      const route = call.route.replace(/\/[^/]*\d[^/]*/g, '/:id');
+      const key = `meta ${call.method} ${route}`;
+      into.set(key, (into.get(key) ?? 0) + 1);
+    }
+    return into;
+  };
   return {
     livechat,
     meta,
+    callCounts: () => tally(new Map(tallied)),
     onLiveChatEvent: (listener) => eventListeners.push(listener),
     onMetaSend: (listener) => sendListeners.push(listener),
     trimRecordings: () => {
+      tally(tallied);
       livechat.clearCalls();
       (livechat.webhooks.deliveries as unknown[]).length = 0;
       meta.resetCalls();

@@ -26,6 +26,7 @@ import { LiveChatFaults } from './livechat-faults';
 import {
   bearerOf,
   closeServer,
+  BaseLatency,
   delay,
   JsonObject,
   parseBody,
@@ -123,6 +124,8 @@ export interface AppWebhookOptions {
 export class LiveChatEmulator {
   readonly state: LiveChatEmulatorState;
   readonly faults = new LiveChatFaults();
+  /** Added to every API answer (accounts, Customer Chat, Configuration); not to pages or the CDN. */
+  readonly baseLatency = new BaseLatency();
   readonly calls: CallRecord[] = [];
   readonly webhooks: WebhookDispatcher;
   readonly settings: EmulatorSettings;
@@ -152,6 +155,11 @@ export class LiveChatEmulator {
       retries: options.webhookRetries ?? 0,
     });
     this.core = { state: this.state, webhooks: this.webhooks, settings: this.settings };
+  }
+
+  /** Every API call answered `ms` later (the production shape); 0 turns it off. */
+  setBaseLatency(ms: number): void {
+    this.baseLatency.set(ms);
   }
 
   get clientId(): string {
@@ -571,6 +579,9 @@ export class LiveChatEmulator {
       call,
     };
 
+    if (route.family !== 'page') {
+      await this.baseLatency.wait();
+    }
     const fault = this.faults.take(route.name, path);
     if (fault !== undefined) {
       call.faultId = fault.id;

@@ -1,7 +1,14 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createHmac } from 'node:crypto';
 import { ActiveFault, FaultSpec, MetaFaults, routeMatches } from './meta-faults';
-import { closeServer, delay, listen, parseBody, readBody } from '../shared/http-toolkit';
+import {
+  BaseLatency,
+  closeServer,
+  delay,
+  listen,
+  parseBody,
+  readBody,
+} from '../shared/http-toolkit';
 import {
   businessUseCaseUsage,
   EmulatorResponse,
@@ -139,6 +146,9 @@ const INSTAGRAM_HOST_NAMES: Record<InstagramHost, InstagramHostName> = {
 export class MetaEmulator {
   readonly state: MetaState;
   readonly faults = new MetaFaults();
+  /** Added to every Graph answer (graph.facebook.com and the Instagram API hosts); not to the
+   * login dialogs, the CDN or `/_emulator` control calls. */
+  readonly baseLatency = new BaseLatency();
   readonly calls: RecordedCall[] = [];
   readonly deliveries: WebhookDelivery[] = [];
   readonly appId: string;
@@ -242,7 +252,7 @@ export class MetaEmulator {
   }
 
   /**
-   * Clears state, calls, deliveries and faults (options stay). Echoes not yet sent are dropped;
+   * Clears state, calls, deliveries, faults and the base latency (options stay). Echoes not yet sent are dropped;
    * `await idle()` first if a POST may already be in flight.
    */
   reset(): void {
@@ -250,8 +260,14 @@ export class MetaEmulator {
     this.state.reset();
     this.state.baseUrl = this.url;
     this.faults.clear();
+    this.baseLatency.set(0);
     this.calls.length = 0;
     this.deliveries.length = 0;
+  }
+
+  /** Every Graph call answered `ms` later (the production shape); 0 turns it off. */
+  setBaseLatency(ms: number): void {
+    this.baseLatency.set(ms);
   }
 
   // ------------------------------------------------------------ recording helpers
@@ -831,6 +847,7 @@ export class MetaEmulator {
       body,
       rawBody,
     );
+    await this.baseLatency.wait();
     const fault = this.faults.take(method, route);
     let response: EmulatorResponse | undefined;
     if (fault) {
@@ -888,6 +905,7 @@ export class MetaEmulator {
     if (host === 'oauth') {
       response = this.instagram.dialog(route, url.searchParams);
     } else {
+      await this.baseLatency.wait();
       const fault = this.faults.take(method, route);
       if (fault?.latencyMs) {
         await delay(fault.latencyMs);

@@ -173,3 +173,28 @@ export function closeServer(server: Server): Promise<void> {
     server.closeAllConnections();
   });
 }
+
+/**
+ * A delay added to every platform API answer (production calls take 100–300 ms; the emulators
+ * answer in well under 1 ms). Concurrent requests wait side by side. 0: none (the default).
+ */
+export class BaseLatency {
+  private ms = 0;
+
+  set(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) {
+      throw new Error(`base latency must be a non-negative number of ms, got ${ms}`);
+    }
+    this.ms = ms;
+  }
+
+  get(): number {
+    return this.ms;
+  }
+
+  async wait(): Promise<void> {
+    if (this.ms > 0) {
+      await delay(this.ms);
+    }
+  }
+}
