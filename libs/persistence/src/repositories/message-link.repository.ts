@@ -134,13 +134,7 @@ export class MessageLinkRepository {
     ref: LiveChatEventRef,
     touchAccount: { id: string; at: Date } | null,
   ): Promise<void> {
-    const touch = touchAccount
-      ? `, account AS (
-           UPDATE instagram_accounts SET last_relayed_at = $7, updated_at = CURRENT_TIMESTAMP
-            WHERE installation_id = $1 AND id = $8::uuid
-              AND (last_relayed_at IS NULL
-                   OR last_relayed_at < $7::timestamptz - interval '30 seconds'))`
-      : '';
+    const touch = touchAccount ? touchAccountStep(7, 8) : '';
     await preparedQuery(
       this.rows.manager.connection,
       touchAccount ? 'inbound_complete_touch' : 'inbound_complete',
@@ -254,13 +248,7 @@ export class MessageLinkRepository {
     instagramMessageKey: string,
     touchAccount: { id: string; at: Date } | null = null,
   ): Promise<void> {
-    const touch = touchAccount
-      ? `, account AS (
-           UPDATE instagram_accounts SET last_relayed_at = $4, updated_at = CURRENT_TIMESTAMP
-            WHERE installation_id = $1 AND id = $5::uuid
-              AND (last_relayed_at IS NULL
-                   OR last_relayed_at < $4::timestamptz - interval '30 seconds'))`
-      : '';
+    const touch = touchAccount ? touchAccountStep(4, 5) : '';
     await this.rows.manager.query(
       `WITH link AS (
          UPDATE message_links SET state = 'done', instagram_message_id = $3::varchar
@@ -315,4 +303,16 @@ export class MessageLinkRepository {
     await this.rows.delete(ids.map((r) => r.id));
     return ids.length;
   }
+}
+
+/**
+ * The CTE both completions add when "last relayed" is due: moves the account's time forward
+ * (installation in $1; `at` and account id in the given parameters), at most every 30 s.
+ */
+function touchAccountStep(atParam: number, accountIdParam: number): string {
+  return `, account AS (
+           UPDATE instagram_accounts SET last_relayed_at = $${atParam}, updated_at = CURRENT_TIMESTAMP
+            WHERE installation_id = $1 AND id = $${accountIdParam}::uuid
+              AND (last_relayed_at IS NULL
+                   OR last_relayed_at < $${atParam}::timestamptz - interval '30 seconds'))`;
 }
