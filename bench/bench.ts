@@ -45,11 +45,13 @@ import {
   MachineInfo,
   sourceVersion,
   MachineLoad,
+  serverCallsPerMessage,
   mb,
   percentile,
   pollUntil,
   QueueDepth,
   RssSampler,
+  serverCalls,
   sleep,
 } from './lib/measure';
 import { ManagedProcess, ProcessSupervisor, REPO_ROOT } from './lib/processes';
@@ -84,8 +86,7 @@ function upstreamLatencyArg(): number {
 }
 const UPSTREAM_LATENCY_MS = upstreamLatencyArg();
 /** The latency phase runs in the full run when the flag is given, and alone with --latency-only. */
-const LATENCY_PHASE =
-  LATENCY_ONLY || (UPSTREAM_LATENCY_MS > 0 && !RELAY_ONLY && !GATEWAY_ONLY);
+const LATENCY_PHASE = LATENCY_ONLY || (UPSTREAM_LATENCY_MS > 0 && !RELAY_ONLY && !GATEWAY_ONLY);
 /** The gateway's saturation runs and the end-to-end steps (all but --relay-only, --latency-only). */
 const FULL_PHASES = !RELAY_ONLY && !LATENCY_ONLY;
 
@@ -352,6 +353,8 @@ interface RelayRow {
     emulators: number;
   };
   foreign: number;
+  /** Redis commands (the most frequent too) and Postgres transactions per message. */
+  calls?: ReturnType<typeof serverCallsPerMessage>;
 }
 
 interface MemoryRow {
@@ -502,6 +505,15 @@ async function main(): Promise<void> {
     const pgCpu = (): number =>
       cpuOfProcesses((cmd) => cmd.startsWith('postgres: ') && cmd.includes(s.db.name));
     const redisCpu = (): number => cpuOfProcesses((cmd) => cmd.startsWith('redis-server'));
+    const callsNow = () =>
+      serverCalls(SHARED_REDIS_URL, () =>
+        withDatabase(s.db.url, async (ds) => {
+          const rows = await ds.query<Array<{ n: string }>>(
+            'SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()',
+          );
+          return Number(rows[0]?.n ?? 0);
+        }),
+      );
 
     const igsidPrefix = 'bench-user-';
     s.addCustomers(Array.from({ length: P.conversations }, (_, i) => `${igsidPrefix}${i}`));
@@ -1084,6 +1096,9 @@ async function main(): Promise<void> {
     ): Promise<RelayRow> => {
       rss.start();
       const phaseLoad = machineLoad();
+      // Postgres publishes an idle backend's counts up to 10 s late (PGSTAT_IDLE_INTERVAL).
+      await sleep(11_000);
+      const calls0 = await callsNow();
       const pg0 = pgCpu();
       const redis0 = redisCpu();
       const gateway0 = s.gateway?.cpuMs() ?? 0;
@@ -1099,7 +1114,10 @@ async function main(): Promise<void> {
       const self = process.cpuUsage(self0);
       const foreign = phaseLoad.since().foreign;
       rss.stop();
+      await sleep(11_000);
+      const calls = serverCallsPerMessage(calls0, await callsNow(), queued);
       const row: RelayRow = {
+        calls,
         direction,
         workers,
         messages: queued,
@@ -1116,7 +1134,7 @@ async function main(): Promise<void> {
         foreign,
       };
       log(
-        `  ${fixed(rate)} messages/s (${queued} in ${fixed(seconds, 1)} s); CPU per message: consumers ${fixed(row.cpuPerMessage.workers, 2)} ms, Postgres ${fixed(row.pgCpuMsPerMessage, 2)} ms, Redis ${fixed(row.cpuPerMessage.redis, 2)} ms; other processes ${(foreign * 100).toFixed(0)}% of the machine`,
+        `  ${fixed(rate)} messages/s (${queued} in ${fixed(seconds, 1)} s); CPU per message: consumers ${fixed(row.cpuPerMessage.workers, 2)} ms, Postgres ${fixed(row.pgCpuMsPerMessage, 2)} ms, Redis ${fixed(row.cpuPerMessage.redis, 2)} ms; other processes ${(foreign * 100).toFixed(0)}% of the machine; per message: Redis commands ${fixed(calls.redis, 1)} (${calls.top.map(([n, c]) => `${n} ${fixed(c, 1)}`).join(', ')}), Postgres transactions ${fixed(calls.postgres, 2)}`,
       );
       return row;
     };
@@ -1196,7 +1214,9 @@ async function main(): Promise<void> {
     };
     let referencePeak: number | undefined;
     if (RELAY_ONLY && UPSTREAM_LATENCY_MS > 0) {
-      log(`upstream latency: ${UPSTREAM_LATENCY_MS} ms on every LiveChat and Graph call from now on`);
+      log(
+        `upstream latency: ${UPSTREAM_LATENCY_MS} ms on every LiveChat and Graph call from now on`,
+      );
       setUpstreamLatency(UPSTREAM_LATENCY_MS);
     }
     relay.push(await referenceRun('relref'));
@@ -1589,6 +1609,22 @@ function renderRelay(relay: RelayRow[], latencyMs: number): string {
     lines.push(
       `Inbound relay vs the reference relay${latencyMs > 0 ? ` (both with ${latencyMs} ms on every upstream call)` : ''}: ${parts.join('; ')}.`,
     );
+  }
+  const counted = relay.filter((x) => x.calls);
+  if (counted.length > 0) {
+    lines.push('');
+    lines.push(
+      "Calls on the shared servers per message while draining (Redis: every command the server ran, those inside scripts included, from any client; Postgres: transactions of the run's database):",
+    );
+    lines.push('');
+    lines.push('| direction | workers | Redis commands | most frequent | Postgres transactions |');
+    lines.push('| --- | ---: | ---: | --- | ---: |');
+    for (const x of counted) {
+      const c = x.calls!;
+      lines.push(
+        `| ${DIRECTION_LABEL[x.direction]} | ${x.workers} | ${fixed(c.redis, 1)} | ${c.top.map(([n, v]) => `${n} ${fixed(v, 1)}`).join(', ')} | ${fixed(c.postgres, 2)} |`,
+      );
+    }
   }
   return lines.join('\n');
 }

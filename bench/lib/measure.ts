@@ -283,3 +283,58 @@ export function sourceVersion(cwd: string): string {
     return 'unknown (not a git checkout)';
   }
 }
+
+/** Redis commands by name (INFO commandstats) and Postgres transactions of one database. */
+export interface ServerCalls {
+  redis: Map<string, number>;
+  pgTransactions: number;
+}
+
+/**
+ * Calls the relay makes on the shared servers, read before and after a drain: what a message
+ * costs in Redis commands and Postgres transactions (each statement outside a transaction is
+ * one). Redis counts every client on the server and the commands a script runs as well as the
+ * script itself, so the figures are an upper bound on this run's round trips.
+ */
+export async function serverCalls(
+  redisUrl: string,
+  pgTransactions: () => Promise<number>,
+): Promise<ServerCalls> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
+  try {
+    const info = await redis.info('commandstats');
+    const calls = new Map<string, number>();
+    for (const line of info.split('\n')) {
+      const match = /^cmdstat_([^:]+):calls=(\d+)/.exec(line.trim());
+      if (match) {
+        calls.set(match[1], Number(match[2]));
+      }
+    }
+    return { redis: calls, pgTransactions: await pgTransactions() };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Per message, between two readings: Redis commands in all and the most frequent, Postgres. */
+export function serverCallsPerMessage(
+  before: ServerCalls,
+  after: ServerCalls,
+  messages: number,
+): { redis: number; top: Array<[string, number]>; postgres: number } {
+  const diff: Array<[string, number]> = [];
+  let total = 0;
+  for (const [name, calls] of after.redis) {
+    const delta = calls - (before.redis.get(name) ?? 0);
+    if (delta > 0 && name !== 'info') {
+      diff.push([name, delta / messages]);
+      total += delta;
+    }
+  }
+  diff.sort((a, b) => b[1] - a[1]);
+  return {
+    redis: total / messages,
+    top: diff.slice(0, 6),
+    postgres: (after.pgTransactions - before.pgTransactions) / messages,
+  };
+}

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import {
   ConversationRepository,
+  DeletionRequestRepository,
   InstagramAccountEntity,
   InstallationEntity,
   MessageLinkRepository,
@@ -30,6 +31,19 @@ describe('inbound claim and completion statements (real Postgres)', () => {
   afterAll(async () => {
     await harness?.close();
   });
+
+  /** One item's completion: a batch of one, as the relay writes it when nothing else is pending. */
+  const completeOne = (
+    installationId: string,
+    id: string,
+    conversationId: string,
+    ref: { chatId: string; threadId: string | null; eventId: string },
+    touch: { id: string; at: Date } | null,
+  ): Promise<void> =>
+    links.completeInboundMany(
+      [{ installationId, id, conversationId, ref }],
+      touch ? [{ installationId, ...touch }] : [],
+    );
 
   const keyFor = (igsid: string, mid: string) => ({
     installationId: installation.id,
@@ -112,7 +126,7 @@ describe('inbound claim and completion statements (real Postgres)', () => {
     await conversations.findOrCreate(installation.id, account.id, igsid);
     const first = await links.claimInboundWithConversation(keyFor(igsid, `${igsid}-1`), null);
     const conversationId = first!.conversation.id;
-    await links.completeInbound(
+    await completeOne(
       installation.id,
       first!.link.id,
       conversationId,
@@ -132,7 +146,7 @@ describe('inbound claim and completion statements (real Postgres)', () => {
     // Same chat and thread: the conversation row is not written again.
     const second = await links.claimInboundWithConversation(keyFor(igsid, `${igsid}-2`), null);
     expect(second!.conversation).toMatchObject({ chatId: 'chat-1', threadId: 'thread-1' });
-    await links.completeInbound(
+    await completeOne(
       installation.id,
       second!.link.id,
       conversationId,
@@ -146,7 +160,7 @@ describe('inbound claim and completion statements (real Postgres)', () => {
 
     // A resumed chat has a new thread: written.
     const third = await links.claimInboundWithConversation(keyFor(igsid, `${igsid}-3`), null);
-    await links.completeInbound(
+    await completeOne(
       installation.id,
       third!.link.id,
       conversationId,
@@ -167,7 +181,7 @@ describe('inbound claim and completion statements (real Postgres)', () => {
       [conversation.id],
     );
     const claim = await links.claimInboundWithConversation(keyFor(igsid, igsid), null);
-    await links.completeInbound(
+    await completeOne(
       installation.id,
       claim!.link.id,
       conversation.id,
@@ -196,7 +210,7 @@ describe('inbound claim and completion statements (real Postgres)', () => {
     };
     const complete = async (mid: string, touch: Date | null): Promise<void> => {
       const claim = await links.claimInboundWithConversation(keyFor(igsid, mid), null);
-      await links.completeInbound(
+      await completeOne(
         installation.id,
         claim!.link.id,
         claim!.conversation.id,
@@ -218,5 +232,90 @@ describe('inbound claim and completion statements (real Postgres)', () => {
     const later = new Date(at.getTime() + 31_000);
     await complete(`${igsid}-4`, later);
     expect(await lastRelayed()).toEqual(later);
+  });
+  it('completes the items of several conversations in one statement, each with where it landed', async () => {
+    const igsids = [1, 2, 3].map((i) => `batch-${(n += 1)}-${i}`);
+    const claims = [];
+    for (const igsid of igsids) {
+      await conversations.findOrCreate(installation.id, account.id, igsid);
+      claims.push((await links.claimInboundWithConversation(keyFor(igsid, `${igsid}-1`), null))!);
+    }
+    await links.completeInboundMany(
+      claims.map((claim, i) => ({
+        installationId: installation.id,
+        id: claim.link.id,
+        conversationId: claim.conversation.id,
+        ref: { chatId: `chat-${igsids[i]}`, threadId: `thread-${i}`, eventId: `event-${i}` },
+      })),
+      [],
+    );
+    for (const [i, igsid] of igsids.entries()) {
+      expect(
+        await links.findByInstagramId(installation.id, account.id, `m:${igsid}-1`),
+      ).toMatchObject({
+        state: 'done',
+        livechatChatId: `chat-${igsid}`,
+        livechatEventId: `event-${i}`,
+      });
+      expect(await conversationRow(claims[i].conversation.id)).toMatchObject({
+        chat_id: `chat-${igsid}`,
+        thread_id: `thread-${i}`,
+      });
+    }
+  });
+
+  it('writes a conversation once when a batch holds two of its items: the last one given wins', async () => {
+    const igsid = `twice-${(n += 1)}`;
+    await conversations.findOrCreate(installation.id, account.id, igsid);
+    const first = (await links.claimInboundWithConversation(keyFor(igsid, `${igsid}-1`), null))!;
+    const second = (await links.claimInboundWithConversation(keyFor(igsid, `${igsid}-2`), null))!;
+    await links.completeInboundMany(
+      [
+        { ref: { chatId: 'old-chat', threadId: 'old-thread', eventId: 'e1' }, claim: first },
+        { ref: { chatId: 'new-chat', threadId: 'new-thread', eventId: 'e2' }, claim: second },
+      ].map(({ ref, claim }) => ({
+        installationId: installation.id,
+        id: claim.link.id,
+        conversationId: claim.conversation.id,
+        ref,
+      })),
+      [],
+    );
+    expect(await conversationRow(first.conversation.id)).toMatchObject({
+      chat_id: 'new-chat',
+      thread_id: 'new-thread',
+    });
+    expect(
+      (await links.findByInstagramId(installation.id, account.id, `m:${igsid}-1`))?.livechatChatId,
+    ).toBe('old-chat');
+  });
+
+  it("tells which items of a batch their author deleted (pending or applied), by the batch's indexes", async () => {
+    const deletions = harness.moduleRef.get(DeletionRequestRepository);
+    const tag = `deleted-${(n += 1)}`;
+    await deletions.requestMessageDelete({
+      instagramAccountId: account.id,
+      itemKey: `m:${tag}-b`,
+      dueAt: new Date(),
+    });
+    await deletions.requestMessageDelete({
+      instagramAccountId: account.id,
+      itemKey: `m:${tag}-d`,
+      dueAt: new Date(),
+    });
+    await dataSource.query(
+      `UPDATE deletion_requests SET status = 'done' WHERE instagram_message_id = $1`,
+      [`m:${tag}-d`],
+    );
+    const { account: other } = await harness.business(`${tag}-other`);
+    const found = await deletions.messageDeletesRequested([
+      { instagramAccountId: account.id, itemKey: `m:${tag}-a` },
+      { instagramAccountId: account.id, itemKey: `m:${tag}-b` },
+      // The same message id under another account is not this one.
+      { instagramAccountId: other.id, itemKey: `m:${tag}-b` },
+      { instagramAccountId: account.id, itemKey: `m:${tag}-d` },
+    ]);
+    expect([...found].sort()).toEqual([1, 3]);
+    expect(await deletions.messageDeletesRequested([])).toEqual(new Set());
   });
 });

@@ -1,4 +1,3 @@
-import { DeletionRequestRepository } from '@app/persistence';
 import { cleanupJobIds, itemKeys, JobOf, JobProducer, QueueName } from '@app/queues';
 import type { Job, JobOptions } from 'bull';
 
@@ -60,28 +59,17 @@ export async function schedulePurge(
 }
 
 /**
- * Relay hook, right after an Instagram message landed in LiveChat: when its author already
- * deleted it (the delete overtook the message), queue the delete now. Also covers a deleted
- * message that Meta delivers again. Returns whether a delete was queued.
+ * Relay hook, right after an Instagram message landed in LiveChat and was found deleted by its
+ * author (`DeletionRequestRepository.messageDeletesRequested`: the delete overtook the message,
+ * or Meta delivered a deleted message again): queue the delete now. Returns whether one was
+ * queued.
  */
-export async function enqueueDeleteIfRequested(
-  deletions: DeletionRequestRepository,
+export async function enqueueLandedDelete(
   producer: JobProducer,
-  item: {
-    /** Our instagram_accounts row id. */
-    accountId: string;
-    /** Instagram's id of the business account. */
-    instagramAccountId: string;
-    igsid: string;
-    itemKey: string;
-    correlationId: string;
-  },
+  item: { instagramAccountId: string; igsid: string; itemKey: string; correlationId: string },
 ): Promise<boolean> {
   const mid = itemKeys.midOfMessage(item.itemKey);
   if (mid === null) {
-    return false;
-  }
-  if (!(await deletions.isMessageDeleteRequested(item.accountId, item.itemKey))) {
     return false;
   }
   await enqueueFresh(

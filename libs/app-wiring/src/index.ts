@@ -5,7 +5,7 @@ export {
   cleanupJobIds,
   enqueueFresh,
   schedulePurge,
-  enqueueDeleteIfRequested,
+  enqueueLandedDelete,
   MESSAGE_DELETE_PROMISE_MS,
 } from './cleanup-jobs';
 export { platformModules } from './app-modules';

@@ -61,3 +61,4 @@ export type { EncryptedColumn, ReencryptionBatch } from './repositories/token-ro
 export { AccountHealthRepository } from './repositories/account-health.repository';
 export type { AccountHealthRecord, DueAccount } from './repositories/account-health.repository';
 export { runMigrations } from './run-migrations';
+export { GroupCommit } from './group-commit';

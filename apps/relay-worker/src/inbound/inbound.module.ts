@@ -6,6 +6,7 @@ import { EchoEvidenceService } from './echo-evidence.service';
 import { InboundClaimStep } from './inbound-claim.step';
 import { InboundDeliverStep } from './inbound-deliver.step';
 import { InboundEchoStep } from './inbound-echo.step';
+import { InboundRecordBatch } from './inbound-record-batch';
 import { InboundRecordStep } from './inbound-record.step';
 import { InboundRelayService } from './inbound-relay.service';
 import { InboundRenderStep } from './inbound-render.step';
@@ -28,6 +29,7 @@ import { OwnChatRegistry } from './own-chat-registry.service';
     CustomerSessions,
     InboundRenderStep,
     InboundDeliverStep,
+    InboundRecordBatch,
     InboundRecordStep,
     InstagramInboundProcessor,
     InstagramMediaService,

@@ -1,52 +1,28 @@
 import { Injectable } from '@nestjs/common';
-import { MessageLinkRepository } from '@app/persistence';
+import { GroupCommit, MessageLinkRepository } from '@app/persistence';
 
-interface Pending {
+interface SentPart {
   installationId: string;
   id: string;
   instagramMessageKey: string;
-  resolve: () => void;
-  reject: (error: unknown) => void;
 }
 
 /**
- * Group commit of sent parts: one statement in flight at a time, and the parts recorded while it
- * runs go together in the next. Under load a statement carries many parts (fewer round trips and
- * Postgres executions per message); alone, a part is recorded at once. Each caller resolves only
- * once its own part is in Postgres, so a job completes after its record, as with one statement
- * per part; a failed statement fails every part it carried (their jobs retry; see claim step).
+ * Sent parts recorded by group commit (GroupCommit): the parts sent while a statement is in
+ * flight go together in the next. A job completes only after its own part is in Postgres.
  */
 @Injectable()
 export class OutboundRecordBatch {
-  private queued: Pending[] = [];
-  private flushing = false;
+  private readonly commits: GroupCommit<SentPart>;
 
-  constructor(private readonly links: MessageLinkRepository) {}
-
-  complete(installationId: string, id: string, instagramMessageKey: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queued.push({ installationId, id, instagramMessageKey, resolve, reject });
-      if (!this.flushing) {
-        void this.flush();
-      }
+  constructor(links: MessageLinkRepository) {
+    this.commits = new GroupCommit<SentPart>(async (parts) => {
+      await links.completeOutboundMany(parts);
+      return parts.map(() => undefined);
     });
   }
 
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.queued.length > 0) {
-        const batch = this.queued;
-        this.queued = [];
-        try {
-          await this.links.completeOutboundMany(batch);
-          batch.forEach((part) => part.resolve());
-        } catch (error) {
-          batch.forEach((part) => part.reject(error));
-        }
-      }
-    } finally {
-      this.flushing = false;
-    }
+  complete(installationId: string, id: string, instagramMessageKey: string): Promise<void> {
+    return this.commits.submit({ installationId, id, instagramMessageKey });
   }
 }

@@ -121,44 +121,71 @@ export class MessageLinkRepository {
   }
 
   /**
-   * After the message landed in LiveChat, one statement: the claim is done, with where it landed;
-   * the conversation's chat and thread are written only when they changed (its updated_at, which
-   * the idle-conversation sweep reads, is still refreshed at least daily); and, when
-   * `touchAccount` is given, the account's "last relayed" time, at most every 30 s as
-   * `InstagramAccountRepository.touchRelayed` decides.
+   * After inbound items landed in LiveChat, one statement for the items of several conversations
+   * (the relay groups the items delivered while a previous statement was in flight): each claim
+   * done with where it landed; each conversation's chat and thread written only when they
+   * changed (its updated_at, which the idle-conversation sweep reads, is still refreshed at least
+   * daily; the last item given for a conversation wins, and a conversation relays one item at a
+   * time); and the accounts in `touch`, "last relayed", not twice within 30 s (as
+   * `InstagramAccountRepository.touchRelayed` decides). Resolves once all are recorded, or fails
+   * whole.
    */
-  async completeInbound(
-    installationId: string,
-    id: string,
-    conversationId: string,
-    ref: LiveChatEventRef,
-    touchAccount: { id: string; at: Date } | null,
+  async completeInboundMany(
+    items: ReadonlyArray<{
+      installationId: string;
+      id: string;
+      conversationId: string;
+      ref: LiveChatEventRef;
+    }>,
+    touch: ReadonlyArray<{ installationId: string; id: string; at: Date }>,
   ): Promise<void> {
-    const touch = touchAccount ? touchAccountStep(7, 8) : '';
+    if (items.length === 0 && touch.length === 0) {
+      return;
+    }
+    const conversations = new Map<string, (typeof items)[number]>();
+    for (const item of items) {
+      conversations.set(`${item.installationId}/${item.conversationId}`, item);
+    }
+    const convs = [...conversations.values()];
     await preparedQuery(
       this.rows.manager.connection,
-      touchAccount ? 'inbound_complete_touch' : 'inbound_complete',
+      'inbound_complete_many',
       `WITH link AS (
-         UPDATE message_links
-            SET state = 'done', livechat_chat_id = $3, livechat_thread_id = $4,
-                livechat_event_id = $5::varchar
-          WHERE installation_id = $1::uuid AND id = $2::bigint
+         UPDATE message_links l
+            SET state = 'done', livechat_chat_id = v.chat_id, livechat_thread_id = v.thread_id,
+                livechat_event_id = v.event_id
+           FROM unnest($1::uuid[], $2::bigint[], $3::varchar[], $4::varchar[], $5::varchar[])
+                AS v(installation_id, id, chat_id, thread_id, event_id)
+          WHERE l.installation_id = v.installation_id AND l.id = v.id
        ), conv AS (
-         UPDATE conversations
-            SET chat_id = $3, thread_id = $4, updated_at = CURRENT_TIMESTAMP
-          WHERE installation_id = $1 AND id = $6::uuid
-            AND (chat_id IS DISTINCT FROM $3::varchar OR thread_id IS DISTINCT FROM $4::varchar
-                 OR updated_at < CURRENT_TIMESTAMP - interval '1 day')
-       )${touch}
+         UPDATE conversations c
+            SET chat_id = v.chat_id, thread_id = v.thread_id, updated_at = CURRENT_TIMESTAMP
+           FROM unnest($6::uuid[], $7::uuid[], $8::varchar[], $9::varchar[])
+                AS v(installation_id, id, chat_id, thread_id)
+          WHERE c.installation_id = v.installation_id AND c.id = v.id
+            AND (c.chat_id IS DISTINCT FROM v.chat_id OR c.thread_id IS DISTINCT FROM v.thread_id
+                 OR c.updated_at < CURRENT_TIMESTAMP - interval '1 day')
+       ), account AS (
+         UPDATE instagram_accounts a
+            SET last_relayed_at = v.at, updated_at = CURRENT_TIMESTAMP
+           FROM unnest($10::uuid[], $11::uuid[], $12::timestamptz[]) AS v(installation_id, id, at)
+          WHERE a.installation_id = v.installation_id AND a.id = v.id
+            AND (a.last_relayed_at IS NULL OR a.last_relayed_at < v.at - interval '30 seconds')
+       )
        SELECT 1`,
       [
-        installationId,
-        id,
-        ref.chatId,
-        ref.threadId,
-        ref.eventId,
-        conversationId,
-        ...(touchAccount ? [touchAccount.at, touchAccount.id] : []),
+        items.map((i) => i.installationId),
+        items.map((i) => i.id),
+        items.map((i) => i.ref.chatId),
+        items.map((i) => i.ref.threadId),
+        items.map((i) => i.ref.eventId),
+        convs.map((i) => i.installationId),
+        convs.map((i) => i.conversationId),
+        convs.map((i) => i.ref.chatId),
+        convs.map((i) => i.ref.threadId),
+        touch.map((t) => t.installationId),
+        touch.map((t) => t.id),
+        touch.map((t) => t.at),
       ],
     );
   }
