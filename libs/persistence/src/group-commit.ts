@@ -35,7 +35,7 @@ export class GroupCommit<T, R = void> {
         this.queued = [];
         try {
           const results = await this.write(batch.map((pending) => pending.item));
-          batch.forEach((pending, i) => pending.resolve(results[i] as R));
+          batch.forEach((pending, i) => pending.resolve(results[i]));
         } catch (error) {
           batch.forEach((pending) => pending.reject(error));
         }
