@@ -1,6 +1,11 @@
+import { getQueueToken } from '@nestjs/bull';
 import { getDataSourceToken } from '@nestjs/typeorm';
+import { EchoEvidenceService } from '@app/credentials';
+import { QueueName } from '@app/queues';
+import { Queue } from 'bull';
 import { DataSource } from 'typeorm';
 import { EmulatorEvent } from '../emulators/livechat';
+import { queueOwnEchoAsPreviousGateway } from '../support/previous-release';
 import { ConnectedBusiness, World } from '../support/world';
 import { waitFor } from '../support/wait-for';
 
@@ -265,5 +270,25 @@ describe('every Instagram message kind, rendered in LiveChat', () => {
       '📱 Sent by the business from the Instagram app:\nTyped on the phone',
       'last',
     ]);
+  });
+
+  it('the echo of our own reply that an older gateway queued (own-echo lane) is recorded as evidence by the worker, not shown, and its lane drains', async () => {
+    const igsid = newUser();
+    const text = 'queued by the previous release';
+    const item = world.meta.build.echo({ igAccountId: ig(), igsid, text, appId: world.meta.appId });
+    const mid = (item.message as { mid: string }).mid;
+    const queue = world.gateway.app.get<Queue>(getQueueToken(QueueName.INSTAGRAM_INBOUND));
+    const jobId = await queueOwnEchoAsPreviousGateway(world.gateway, item);
+    const evidence = world.gateway.app.get(EchoEvidenceService);
+    const fp = evidence.fingerprint({ kind: 'text', text });
+    await waitFor('the worker to record the evidence', async () =>
+      (await evidence.find(ig(), igsid, fp, 0)).includes(mid),
+    );
+    await waitFor('the own-echo lane to drain', async () => !(await evidence.queued(ig(), igsid)));
+    await waitFor('the job to finish', async () => (await queue.getJob(jobId)) === null);
+    await world.meta.customerSends({ igAccountId: ig(), igsid, text: 'after the old echo' });
+    const events = await eventsOf(igsid, 1);
+    expect(events.map((e) => e.text)).toEqual(['after the old echo']);
+    expect(await evidence.find(ig(), igsid, fp, 0)).toEqual([mid]);
   });
 });

@@ -1,6 +1,7 @@
 import { getQueueToken } from '@nestjs/bull';
+import { EchoEvidenceService } from '@app/credentials';
 import { computeHubSignature } from '@app/meta-graph';
-import { InstagramInboundJob, QueueName } from '@app/queues';
+import { InstagramInboundJob, jobIds, QueueName } from '@app/queues';
 import { Queue } from 'bull';
 import { ConnectedBusiness, World } from '../support/world';
 import { waitFor } from '../support/wait-for';
@@ -201,6 +202,118 @@ describe('gateway: POST/GET /webhooks/instagram (no worker: what gets queued)', 
       const key = `${prefix}:order:ig:${ig}:${job.data.igsid}`;
       expect(await inbound.client.zscore(key, String(job.id))).not.toBeNull();
     }
+  });
+
+  /** The echo evidence stored for a user, newest first, as the relay worker reads it. */
+  const evidenceOf = async (
+    igsid: string,
+  ): Promise<{ raw: string[]; entries: Array<{ mid: string; fp: string; at: number }> }> => {
+    const prefix = world.gateway.env.REDIS_KEY_PREFIX;
+    const raw = await inbound.client.lrange(
+      `${prefix}:echoes:${biz.meta.igAccount.id}:${igsid}`,
+      0,
+      -1,
+    );
+    return {
+      raw,
+      entries: raw.map((r) => JSON.parse(r) as { mid: string; fp: string; at: number }),
+    };
+  };
+
+  /** Members of the item's conversation order, and of the own-echo lane older gateways used. */
+  const orderOf = async (igsid: string): Promise<string[]> => {
+    const prefix = world.gateway.env.REDIS_KEY_PREFIX;
+    const ig = biz.meta.igAccount.id;
+    return [
+      ...(await inbound.client.zrange(`${prefix}:order:ig:${ig}:${igsid}`, 0, -1)),
+      ...(await inbound.client.zrange(`${prefix}:order:ig:${ig}:${igsid}:own-echo`, 0, -1)),
+    ];
+  };
+
+  it('records the echo of our own reply before its 200 (a keyed fingerprint, no text) and queues nothing for it', async () => {
+    const ig = biz.meta.igAccount.id;
+    const igsid = 'own-echo-user';
+    const text = 'Our reply, echoed back by Meta';
+    const echo = world.meta.build.echo({
+      igAccountId: ig,
+      igsid,
+      text,
+      appId: world.gateway.env.META_APP_ID,
+    });
+    const mid = (echo.message as { mid: string }).mid;
+    const delivery = await world.meta.sendBatch([{ igAccountId: ig, items: [echo] }]);
+    expect(delivery.status).toBe(200);
+    // Read right after the 200: it was written before the answer.
+    const { raw, entries } = await evidenceOf(igsid);
+    const fingerprint = world.gateway.app
+      .get(EchoEvidenceService)
+      .fingerprint({ kind: 'text', text });
+    expect(entries).toEqual([{ mid, fp: fingerprint, at: echo.timestamp }]);
+    expect(raw.join('\n')).not.toContain('echoed back');
+    const prefix = world.gateway.env.REDIS_KEY_PREFIX;
+    expect(await inbound.client.pttl(`${prefix}:echoes:${ig}:${igsid}`)).toBeGreaterThan(0);
+    // No job, no order entry (neither in the conversation nor in an own-echo lane).
+    expect(await inbound.getJob(jobIds.instagramItem(ig, `m:${mid}`))).toBeNull();
+    expect(await waitingCount()).toBe(0);
+    expect(await orderOf(igsid)).toEqual([]);
+    // What relay workers read (the outbound claim step) finds it, once after a redelivery.
+    await world.meta.redeliver(delivery);
+    const evidence = world.gateway.app.get(EchoEvidenceService);
+    expect(await evidence.find(ig, igsid, fingerprint, echo.timestamp - 1)).toEqual([mid]);
+    expect(await waitingCount()).toBe(0);
+  });
+
+  it('queues echoes from other apps (a reply typed in the Instagram app) as before, beside our own in one batch', async () => {
+    const ig = biz.meta.igAccount.id;
+    const igsid = 'mixed-echo-user';
+    const own = world.meta.build.echo({
+      igAccountId: ig,
+      igsid,
+      text: 'ours',
+      appId: world.gateway.env.META_APP_ID,
+    });
+    const typedInApp = world.meta.build.echo({ igAccountId: ig, igsid, text: 'typed in the app' });
+    const otherApp = world.meta.build.echo({ igAccountId: ig, igsid, text: 'a tool', appId: '42' });
+    const delivery = await world.meta.sendBatch([
+      { igAccountId: ig, items: [own, typedInApp, otherApp] },
+    ]);
+    expect(delivery.status).toBe(200);
+    const midOf = (item: typeof own): string => (item.message as { mid: string }).mid;
+    const jobs = await inbound.getWaiting();
+    expect(jobs.map((j) => j.data.itemKey).sort()).toEqual(
+      [`m:${midOf(typedInApp)}`, `m:${midOf(otherApp)}`].sort(),
+    );
+    for (const job of jobs) {
+      expect(job.data.lane).toBeUndefined();
+    }
+    expect((await orderOf(igsid)).sort()).toEqual(jobs.map((j) => String(j.id)).sort());
+    expect((await evidenceOf(igsid)).entries.map((e) => e.mid)).toEqual([midOf(own)]);
+  });
+
+  it('answers 5xx, as for a failed enqueue, when it cannot record our echo; the redelivery records it', async () => {
+    const ig = biz.meta.igAccount.id;
+    const igsid = 'echo-write-fails';
+    const key = `${world.gateway.env.REDIS_KEY_PREFIX}:echoes:${ig}:${igsid}`;
+    // A key of another type: Redis refuses the LPUSH (WRONGTYPE), as it would any failed write.
+    await inbound.client.set(key, 'not a list');
+    const echo = world.meta.build.echo({
+      igAccountId: ig,
+      igsid,
+      text: 'must not be lost',
+      appId: world.gateway.env.META_APP_ID,
+    });
+    const other = world.meta.build.message({ igAccountId: ig, igsid: 'same-webhook', text: 'hi' });
+    const failed = await world.meta.sendBatch([{ igAccountId: ig, items: [echo, other] }]);
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    // Nothing of that webhook was written: Meta's redelivery brings all of it.
+    expect(await waitingCount()).toBe(0);
+    await inbound.client.del(key);
+    const again = await world.meta.redeliver(failed);
+    expect(again.status).toBe(200);
+    expect((await evidenceOf(igsid)).entries.map((e) => e.mid)).toEqual([
+      (echo.message as { mid: string }).mid,
+    ]);
+    expect(await inbound.getWaitingCount()).toBe(1);
   });
 
   it('counts what it received on /metrics', async () => {

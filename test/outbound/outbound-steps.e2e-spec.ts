@@ -1,8 +1,8 @@
 import { getDataSourceToken } from '@nestjs/typeorm';
+import { EchoEvidenceService } from '@app/credentials';
 import { isMetaGraphError } from '@app/meta-graph';
 import { DeferJobError, LiveChatInboundWork } from '@app/queues';
 import { DataSource } from 'typeorm';
-import { EchoEvidenceService } from '../../apps/relay-worker/src/inbound/echo-evidence.service';
 import { OutboundSendMarker } from '../../apps/relay-worker/src/inbound/outbound-send-marker';
 import { OutboundClaimStep } from '../../apps/relay-worker/src/outbound/outbound-claim.step';
 import { OutboundDeliverStep } from '../../apps/relay-worker/src/outbound/outbound-deliver.step';

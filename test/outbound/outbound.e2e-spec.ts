@@ -5,6 +5,7 @@ import { InstagramAccountRepository, InstallationRepository } from '@app/persist
 import { LiveChatInboundJob, QueueName } from '@app/queues';
 import { Queue } from 'bull';
 import { DataSource } from 'typeorm';
+import { queueOwnEchoAsPreviousGateway } from '../support/previous-release';
 import { ConnectedBusiness, World } from '../support/world';
 import { waitFor } from '../support/wait-for';
 import { connectionOf } from '../support/seeded-records';
@@ -150,20 +151,37 @@ describe('agent reply → Instagram (gateway, queue, relay worker, emulators)', 
     expect(sentTo(igsid).map((m) => m.text)).toEqual(['slow but sure', 'after']);
   });
 
-  it('does not send twice a reply whose echo is still queued behind a backlog when the echo wait runs out', async () => {
+  it('does not send twice a reply whose echo a previous-release gateway queued behind a backlog when the echo wait runs out', async () => {
     const { igsid, chatId } = await customerWrites();
     const worker = world.workers[0];
     const instagramQueue = worker.get<Queue>(getQueueToken(QueueName.INSTAGRAM_INBOUND));
     const livechatQueue = worker.get<Queue<LiveChatInboundJob>>(
       getQueueToken(QueueName.LIVECHAT_INBOUND),
     );
-    // A backlog: the gateway accepts the echo at once, the worker reaches it only much later.
+    // A rolling deploy's backlog: a gateway of the previous release queued the echo as a job
+    // (current gateways record it at once), and the worker reaches that job only much later.
     await instagramQueue.pause(true);
+    world.meta.setEchoes(false);
     try {
       // Meta takes the reply but answers after our timeout: the send stays uncertain.
       world.meta.faults.inject({ route: '/me/messages', latencyMs: 2_600, times: 1 });
       await world.livechat.agentSendsMessage(chatId, { text: 'behind the backlog' });
-      await waitFor('the first send', () => sentTo(igsid).length >= 1, 30_000);
+      const [first] = await waitFor(
+        'the first send',
+        () => (sentTo(igsid).length >= 1 ? sentTo(igsid) : undefined),
+        30_000,
+      );
+      await queueOwnEchoAsPreviousGateway(
+        world.gateway,
+        world.meta.build.echo({
+          igAccountId: ig(),
+          igsid,
+          mid: first.mid,
+          text: first.text,
+          appId: world.meta.appId,
+          timestamp: first.at,
+        }),
+      );
       const [link] = await dataSource.query<Array<{ created: string }>>(
         `SELECT (extract(epoch FROM l.created_at) * 1000)::bigint AS created FROM message_links l JOIN conversations c ON c.id = l.conversation_id WHERE c.igsid = $1 AND l.direction = 'outbound'`,
         [igsid],
@@ -185,6 +203,7 @@ describe('agent reply → Instagram (gateway, queue, relay worker, emulators)', 
         60_000,
       );
     } finally {
+      world.meta.setEchoes(true);
       await instagramQueue.resume(true);
     }
     await waitFor(

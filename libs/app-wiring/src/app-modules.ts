@@ -56,6 +56,10 @@ export function platformModules(
         appSecret: env.META_INSTAGRAM_APP_SECRET,
       },
     }),
-    CredentialsModule.forRoot({ redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_KEY_PREFIX }),
+    CredentialsModule.forRoot({
+      redisUrl: env.REDIS_URL,
+      redisPrefix: env.REDIS_KEY_PREFIX,
+      tokenEncryptionKey: env.TOKEN_ENCRYPTION_KEY,
+    }),
   ];
 }

@@ -6,4 +6,6 @@ export interface CredentialsOptions {
   redisUrl: string;
   /** REDIS_KEY_PREFIX: locks and token caches live under it. */
   redisPrefix: string;
+  /** TOKEN_ENCRYPTION_KEY: echo fingerprints are keyed with a key derived from it. */
+  tokenEncryptionKey: string;
 }

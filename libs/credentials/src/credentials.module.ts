@@ -6,6 +6,7 @@ import {
   CredentialsOptions,
 } from './credentials-redis.provider';
 import { ConnectionSignals } from './connection-signals.service';
+import { EchoEvidenceService } from './echo-evidence.service';
 import { InstagramAccountDirectory } from './instagram-account-directory.service';
 import { LiveChatCredentialsService } from './livechat-credentials.service';
 
@@ -33,6 +34,7 @@ export class CredentialsModule implements OnApplicationShutdown {
         LiveChatCredentialsService,
         InstagramAccountDirectory,
         ConnectionSignals,
+        EchoEvidenceService,
       ],
       exports: [
         CREDENTIALS_REDIS,
@@ -40,6 +42,7 @@ export class CredentialsModule implements OnApplicationShutdown {
         LiveChatCredentialsService,
         InstagramAccountDirectory,
         ConnectionSignals,
+        EchoEvidenceService,
       ],
     };
   }

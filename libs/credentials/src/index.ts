@@ -6,6 +6,7 @@ export type { CustomerCredentials } from './livechat-credentials.service';
 export { InstagramAccountDirectory } from './instagram-account-directory.service';
 export type { ConnectedAccount } from './instagram-account-directory.service';
 export { RelayError } from './errors';
+export { EchoEvidenceService } from './echo-evidence.service';
 export {
   ConnectionSignals,
   accountHolder,

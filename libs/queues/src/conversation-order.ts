@@ -51,8 +51,9 @@ export class ConversationOrder {
 
   /**
    * The conversation of an Instagram item: business account + customer. Echoes of our own
-   * sends travel in a lane of their own: they are never shown, only remembered, so they need no
-   * place in the conversation's order and must not wait behind it.
+   * sends queued by gateways of earlier releases travel in a lane of their own: they are never
+   * shown, only remembered, so they need no place in the conversation's order and must not wait
+   * behind it (current gateways queue none).
    */
   static instagram(instagramAccountId: string, igsid: string, lane?: 'own-echo'): string {
     return lane ? `ig:${instagramAccountId}:${igsid}:${lane}` : `ig:${instagramAccountId}:${igsid}`;

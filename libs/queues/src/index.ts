@@ -29,7 +29,7 @@ export type { BulkJob } from './job.producer';
 export { ConversationOrder } from './conversation-order';
 export type { OrderEntry } from './conversation-order';
 export { OrderedEnqueue } from './ordered-enqueue';
-export type { OrderedJob } from './ordered-enqueue';
+export type { CappedListPush, OrderedJob } from './ordered-enqueue';
 export { RedisLock } from './redis-lock';
 export { ORDERED_JOB_OPTIONS } from './queues.module';
 export { consumersStarted, queueContractProblems } from './queue-contract';

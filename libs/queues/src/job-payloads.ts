@@ -22,7 +22,11 @@ export interface JobMeta {
 export interface InstagramInboundJob extends JobMeta {
   /** Item failures so far (deferrals waiting for their turn are not failures). */
   failures?: number;
-  /** `own-echo`: the echo of one of our own sends, outside the conversation's order. */
+  /**
+   * `own-echo`: the echo of one of our own sends, outside the conversation's order. Only queued
+   * by gateways of earlier releases (current ones record the echo and queue nothing); workers
+   * still run such jobs.
+   */
   lane?: 'own-echo';
   /** The business's Instagram account id (entry.id / recipient.id; sender.id on echoes). */
   instagramAccountId: string;

@@ -17,24 +17,45 @@ export interface OrderedJob<Q extends QueueName> {
 const DEFAULT_JOB_NAME = '__default__';
 
 /**
- * KEYS: wait, paused, meta-paused, id, then one order key per job.
- * ARGV: job key prefix, queue token, job name, then per job: id, data, opts, timestamp, score.
- * For each job not there yet: its order entry (NX: keeps a score already there), then the job as
- * Bull's own addJob script writes one with a custom id, no delay and no priority (hash, wait or
- * paused list, `waiting` event). A job id that exists is left as it is (Bull's dedup), and so is
- * its order: a redelivery that lands while the job finishes (its entry already left) must not
- * index it again, or the entry would outlive the job and hold up its conversation as a ghost.
+ * A write to a capped, expiring list sent with an enqueue (LPUSH, LTRIM to `keep`, PEXPIRE):
+ * records a webhook's caller wants kept alongside its jobs, in the same round trip.
+ */
+export interface CappedListPush {
+  key: string;
+  value: string;
+  keep: number;
+  ttlMs: number;
+}
+
+/**
+ * KEYS: wait, paused, meta-paused, id, then one order key per job, then one list key per push.
+ * ARGV: job key prefix, queue token, job name, job count, then per job: id, data, opts,
+ * timestamp, score; then per push: value, keep, ttl ms.
+ * First the pushes (one that fails, on a key of another type, fails before any job is written).
+ * Then for each job not there yet: its order entry (NX: keeps a score already there), then the
+ * job as Bull's own addJob script writes one with a custom id, no delay and no priority (hash,
+ * wait or paused list, `waiting` event). A job id that exists is left as it is (Bull's dedup),
+ * and so is its order: a redelivery that lands while the job finishes (its entry already left)
+ * must not index it again, or the entry would outlive the job and hold up its conversation as a
+ * ghost.
  * → per job 1 (created) or 0 (already there).
  */
 const ADD_ORDERED = `
 local rcall = redis.call
 local prefix, token, name = ARGV[1], ARGV[2], ARGV[3]
+local n = tonumber(ARGV[4])
 local target = KEYS[1]
 if rcall("EXISTS", KEYS[3]) == 1 then target = KEYS[2] end
+for j = 1, #KEYS - 4 - n do
+  local key = KEYS[4 + n + j]
+  local b = 4 + n * 5 + (j - 1) * 3
+  rcall("LPUSH", key, ARGV[b + 1])
+  rcall("LTRIM", key, 0, tonumber(ARGV[b + 2]) - 1)
+  rcall("PEXPIRE", key, ARGV[b + 3])
+end
 local out = {}
-local n = #KEYS - 4
 for i = 1, n do
-  local a = 3 + (i - 1) * 5
+  local a = 4 + (i - 1) * 5
   local jobId = ARGV[a + 1]
   rcall("INCR", KEYS[4])
   local jobKey = prefix .. jobId
@@ -84,9 +105,15 @@ export class OrderedEnqueue<Q extends QueueName> {
     this.optsHead = head.length > 2 ? `${head.slice(0, -1)},` : '{';
   }
 
-  /** Resolves once every job is queued (or was already); rejects when any was not. */
-  async add(jobs: ReadonlyArray<OrderedJob<Q>>): Promise<{ created: number }> {
-    if (jobs.length === 0) {
+  /**
+   * Resolves once every job is queued (or was already) and every push is written; rejects when
+   * any was not.
+   */
+  async add(
+    jobs: ReadonlyArray<OrderedJob<Q>>,
+    pushes: ReadonlyArray<CappedListPush> = [],
+  ): Promise<{ created: number }> {
+    if (jobs.length === 0 && pushes.length === 0) {
       return { created: 0 };
     }
     await this.queue.isReady();
@@ -94,7 +121,7 @@ export class OrderedEnqueue<Q extends QueueName> {
     const timestamp = Date.now();
     // The number of keys varies with the batch: the script's first argument says it.
     const args: string[] = [
-      String(4 + jobs.length),
+      String(4 + jobs.length + pushes.length),
       keys.wait,
       keys.paused,
       keys['meta-paused'],
@@ -103,7 +130,10 @@ export class OrderedEnqueue<Q extends QueueName> {
     for (const job of jobs) {
       args.push(this.order.key(job.conversation));
     }
-    args.push(keys[''], this.queue.token, DEFAULT_JOB_NAME);
+    for (const push of pushes) {
+      args.push(push.key);
+    }
+    args.push(keys[''], this.queue.token, DEFAULT_JOB_NAME, String(jobs.length));
     for (const job of jobs) {
       args.push(
         job.id,
@@ -113,7 +143,11 @@ export class OrderedEnqueue<Q extends QueueName> {
         String(job.score),
       );
     }
+    for (const push of pushes) {
+      args.push(push.value, String(push.keep), String(push.ttlMs));
+    }
     const result = await this.script().iglAddOrdered(...args);
+    // Redis turns an empty Lua table into an empty array (no jobs, pushes only).
     if (!Array.isArray(result) || result.length !== jobs.length) {
       throw new Error(`queue ${this.queue.name}: the ordered enqueue answered unexpectedly`);
     }

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { ConnectedAccount } from '@app/credentials';
+import { ConnectedAccount, EchoEvidenceService } from '@app/credentials';
 import { InstagramMessagingItem } from '@app/meta-graph';
 import { MessageLinkRepository } from '@app/persistence';
 import { DeferJobError, itemKeys } from '@app/queues';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
-import { EchoEvidenceService } from './echo-evidence.service';
 import { OutboundSendMarker } from './outbound-send-marker';
 
 type Echo = Extract<InstagramMessagingItem, { kind: 'echo' }>;
@@ -31,7 +30,9 @@ export class InboundEchoStep {
       item.appId !== undefined &&
       (item.appId === this.env.META_APP_ID || item.appId === this.env.META_INSTAGRAM_APP_ID)
     ) {
-      // Evidence for a reply whose send outcome we may not have recorded (see EchoEvidence).
+      // Current gateways record these and queue none: this is an echo an older gateway queued
+      // (a rolling deploy, or its backlog). Evidence for a reply whose send outcome we may not have
+      // recorded (see EchoEvidenceService).
       const fp = this.echoes.fingerprintOfEcho(item.content);
       if (fp) {
         await this.echoes.record(account.instagramAccountId, igsid, item.mid, fp, item.timestamp);

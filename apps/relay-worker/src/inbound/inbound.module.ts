@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { OrderedRelayJobs } from '../ordering/ordered-relay-jobs';
 import { CustomerProfileProcessor } from './customer-profile.processor';
 import { CustomerSessions } from './customer-session.service';
-import { EchoEvidenceService } from './echo-evidence.service';
 import { InboundClaimStep } from './inbound-claim.step';
 import { InboundDeliverStep } from './inbound-deliver.step';
 import { InboundEchoStep } from './inbound-echo.step';
@@ -35,10 +34,9 @@ import { OwnChatRegistry } from './own-chat-registry.service';
     InstagramMediaService,
     CustomerProfileProcessor,
     OutboundSendMarker,
-    EchoEvidenceService,
     LastRelayedThrottle,
     OwnChatRegistry,
   ],
-  exports: [OutboundSendMarker, EchoEvidenceService, LastRelayedThrottle],
+  exports: [OutboundSendMarker, LastRelayedThrottle],
 })
 export class InboundModule {}

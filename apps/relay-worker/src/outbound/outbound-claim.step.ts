@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { EchoEvidenceService } from '@app/credentials';
 import { MessageLinkEntity, MessageLinkRepository } from '@app/persistence';
 import { DeferJobError, itemKeys } from '@app/queues';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
-import { EchoEvidenceService } from '../inbound/echo-evidence.service';
 import { OutboundPart } from './outbound-parts.util';
 import { OutboundTarget } from './outbound-pipeline.types';
 
@@ -80,9 +80,9 @@ export class OutboundClaimStep {
         ? { kind: 'text', text: part.text }
         : { kind: 'attachment', type: part.type },
     );
-    // A worker killed mid-send leaves its jobs locked for QUEUE_LOCK_DURATION_MS: the echo's job
-    // may wait that long too. Past that, Meta has sent the echo, but under load its job may still
-    // be queued behind thousands of others (no clock bounds that): while echoes to this user are
+    // The gateway records our echoes before it answers Meta, so evidence is there as soon as
+    // Meta sent it. Echo jobs an older gateway queued (a rolling deploy) are recorded only when a
+    // worker reaches them, which under load no clock bounds: while such echoes to this user are
     // queued, one of them may be the evidence. Asked before the evidence is read, so that an echo
     // recorded in between is found rather than missed.
     const waited = Date.now() - link.createdAt.getTime();

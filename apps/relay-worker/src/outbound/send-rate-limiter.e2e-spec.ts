@@ -17,6 +17,7 @@ describe('SendRateLimiter (real Redis)', () => {
   const options: CredentialsOptions = {
     redisUrl: TEST_REDIS_URL,
     redisPrefix: vars.REDIS_KEY_PREFIX,
+    tokenEncryptionKey: vars.TOKEN_ENCRYPTION_KEY,
   };
   const limiter = new SendRateLimiter(
     redis,

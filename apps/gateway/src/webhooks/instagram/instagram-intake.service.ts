@@ -1,8 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { EchoEvidenceService } from '@app/credentials';
 import { conversationKeyOf, InstagramWebhookEntry } from '@app/meta-graph';
 import { Metrics } from '@app/platform';
 import {
   BulkJob,
+  CappedListPush,
   ConversationOrder,
   InstagramInboundJob,
   JobProducer,
@@ -19,11 +21,15 @@ export interface IntakeResult {
   queued: number;
   deletes: number;
   ignored: number;
+  /** Echoes of our own sends: recorded as evidence, not queued. */
+  ownEchoes: number;
 }
 
 /**
  * Turns a verified Instagram webhook into jobs: one per messaging item, with deterministic ids,
- * indexed per conversation for ordered delivery. No database, no platform call: Meta is waiting.
+ * indexed per conversation for ordered delivery. Echoes of our own sends become no job: their
+ * evidence (EchoEvidenceService) is written with the jobs. No database, no platform call: Meta
+ * is waiting.
  */
 @Injectable()
 export class InstagramIntakeService {
@@ -35,6 +41,7 @@ export class InstagramIntakeService {
     private readonly metrics: Metrics,
     private readonly env: GatewayEnv,
     private readonly cipher: PayloadCipher,
+    private readonly echoes: EchoEvidenceService,
   ) {}
 
   private ordered(): OrderedEnqueue<QueueName.INSTAGRAM_INBOUND> {
@@ -52,7 +59,9 @@ export class InstagramIntakeService {
   ): Promise<IntakeResult> {
     const inbound: OrderedJob<QueueName.INSTAGRAM_INBOUND>[] = [];
     const deletes: BulkJob<QueueName.INSTAGRAM_MESSAGE_DELETE>[] = [];
+    const evidence: CappedListPush[] = [];
     let ignored = 0;
+    let ownEchoes = 0;
     let position = 0;
 
     for (const entry of entries) {
@@ -84,11 +93,22 @@ export class InstagramIntakeService {
           });
           continue;
         }
-        const itemKey = instagramItemKey(item);
-        const ownEcho =
+        if (
           item.kind === 'echo' &&
           item.appId !== undefined &&
-          (item.appId === this.env.META_APP_ID || item.appId === this.env.META_INSTAGRAM_APP_ID);
+          (item.appId === this.env.META_APP_ID || item.appId === this.env.META_INSTAGRAM_APP_ID)
+        ) {
+          // Our own send (Page or Instagram Login app): never shown, only remembered as evidence
+          // for a send whose outcome we could not record. Keyed fingerprint only, no content.
+          const entry = this.echoes.entryOfEcho(accountId, customerId, item);
+          if (entry) {
+            evidence.push(entry);
+          }
+          ownEchoes += 1;
+          this.metrics.webhookItems.inc({ source: 'instagram', kind: 'echo', action: 'recorded' });
+          continue;
+        }
+        const itemKey = instagramItemKey(item);
         const jobId = jobIds.instagramItem(accountId, itemKey);
         const data: InstagramInboundJob = {
           correlationId,
@@ -103,23 +123,22 @@ export class InstagramIntakeService {
             item.raw,
             PayloadCipher.context(QueueName.INSTAGRAM_INBOUND, jobId),
           ),
-          ...(ownEcho ? { lane: 'own-echo' as const } : {}),
         };
         inbound.push({
           id: jobId,
           data,
-          conversation: ConversationOrder.instagram(accountId, customerId, data.lane),
+          conversation: ConversationOrder.instagram(accountId, customerId),
           score: ConversationOrder.score(item.timestamp, position),
         });
         this.metrics.webhookItems.inc({ source: 'instagram', kind: item.kind, action: 'queued' });
       }
     }
 
-    // Every item's order entry and job in one script (one round trip, applied atomically, so a
-    // job never starts before its conversation knows of it); answered 200 only once it ran.
-    // Deletes have a queue of their own and need no order.
+    // Every item's order entry and job, and our echoes' evidence, in one script (one round trip,
+    // applied atomically, so a job never starts before its conversation knows of it); answered
+    // 200 only once it ran. Deletes have a queue of their own and need no order.
     await Promise.all([
-      this.ordered().add(inbound),
+      this.ordered().add(inbound, evidence),
       deletes.length > 0
         ? this.producer.addMany(QueueName.INSTAGRAM_MESSAGE_DELETE, deletes)
         : undefined,
@@ -130,7 +149,8 @@ export class InstagramIntakeService {
       queued: inbound.length,
       deletes: deletes.length,
       ignored,
+      ownEchoes,
     });
-    return { queued: inbound.length, deletes: deletes.length, ignored };
+    return { queued: inbound.length, deletes: deletes.length, ignored, ownEchoes };
   }
 }

@@ -72,6 +72,8 @@ export class InstagramWebhookController {
     }
     const correlationId = currentCorrelationId() ?? randomUUID();
     const result = await this.intake.accept(parsed.entries, correlationId, acceptedAt);
-    return webhookAnswer('accepted', { received: result.queued + result.deletes });
+    return webhookAnswer('accepted', {
+      received: result.queued + result.deletes + result.ownEchoes,
+    });
   }
 }
