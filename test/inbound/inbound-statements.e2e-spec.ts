@@ -318,4 +318,33 @@ describe('inbound claim and completion statements (real Postgres)', () => {
     expect([...found].sort()).toEqual([1, 3]);
     expect(await deletions.messageDeletesRequested([])).toEqual(new Set());
   });
+  it('claims a batch in one statement: new, already claimed, repeated, and no conversation yet', async () => {
+    const tag = `many-${(n += 1)}`;
+    const known = await conversations.findOrCreate(installation.id, account.id, `${tag}-known`);
+    const other = await conversations.findOrCreate(installation.id, account.id, `${tag}-other`);
+    const before = await links.claimInboundWithConversation(
+      keyFor(`${tag}-other`, `${tag}-old`),
+      null,
+    );
+    const at = new Date(Date.now() - 5_000);
+    const results = await links.claimInboundMany([
+      { key: keyFor(`${tag}-known`, `${tag}-new`), windowAt: at },
+      { key: keyFor(`${tag}-nobody`, `${tag}-x`), windowAt: at },
+      { key: keyFor(`${tag}-other`, `${tag}-old`), windowAt: null },
+      { key: keyFor(`${tag}-known`, `${tag}-new`), windowAt: at },
+    ]);
+    expect(results.map((r) => r?.created ?? null)).toEqual([true, null, false, false]);
+    expect(results[0]?.conversation.id).toBe(known.id);
+    expect(results[0]?.link).toMatchObject({ state: 'pending', conversationId: known.id });
+    expect(results[3]?.link.id).toBe(results[0]?.link.id);
+    expect(results[2]?.link.id).toBe(before?.link.id);
+    expect(results[2]?.conversation.id).toBe(other.id);
+    expect((await conversationRow(known.id)).last_inbound_at).toEqual(at);
+    expect((await conversationRow(other.id)).last_inbound_at).toBeNull();
+    const [{ count }] = await dataSource.query<Array<{ count: string }>>(
+      `SELECT count(*)::text AS count FROM message_links WHERE instagram_message_id LIKE $1`,
+      [`m:${tag}-%`],
+    );
+    expect(count).toBe('2');
+  });
 });

@@ -36,7 +36,11 @@ export type {
 export { ConversationRepository } from './repositories/conversation.repository';
 export type { ConversationUpdate } from './repositories/conversation.repository';
 export { MessageLinkRepository } from './repositories/message-link.repository';
-export type { InboundLinkKey, LiveChatEventRef } from './repositories/message-link.repository';
+export type {
+  InboundClaimResult,
+  InboundLinkKey,
+  LiveChatEventRef,
+} from './repositories/message-link.repository';
 export {
   DeletionRequestRepository,
   newConfirmationCode,

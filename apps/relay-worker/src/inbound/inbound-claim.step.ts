@@ -3,6 +3,9 @@ import { ConnectedAccount, RelayError } from '@app/credentials';
 import {
   ConversationEntity,
   ConversationRepository,
+  GroupCommit,
+  InboundClaimResult,
+  InboundLinkKey,
   MessageLinkEntity,
   MessageLinkRepository,
 } from '@app/persistence';
@@ -17,15 +20,22 @@ export interface InboundClaim {
 
 /**
  * Step 2: the item's claim in message_links (exactly once: the unique key makes a redelivery or a
- * retry find it) with its conversation, in one round trip; on first contact the conversation is
- * created, then claimed in.
+ * retry find it) with its conversation, in one statement shared with the claims other jobs ask
+ * for meanwhile (GroupCommit); on first contact the conversation is created, then claimed in.
  */
 @Injectable()
 export class InboundClaimStep {
+  private readonly commits: GroupCommit<
+    { key: InboundLinkKey; windowAt: Date | null },
+    InboundClaimResult | null
+  >;
+
   constructor(
     private readonly conversations: ConversationRepository,
     private readonly links: MessageLinkRepository,
-  ) {}
+  ) {
+    this.commits = new GroupCommit((items) => links.claimInboundMany(items));
+  }
 
   /**
    * `windowAt`: when the item opens the messaging window. It opens when the customer writes, not
@@ -44,7 +54,7 @@ export class InboundClaimStep {
       igsid: job.igsid,
       instagramMessageId: job.itemKey,
     };
-    const claimed = await this.links.claimInboundWithConversation(key, windowAt);
+    const claimed = await this.commits.submit({ key, windowAt });
     if (claimed) {
       return claimed;
     }

@@ -49,7 +49,8 @@ export class InboundRecordBatch {
           conversationId: item.conversationId,
           ref: item.ref,
         })),
-        [...touch.values()],
+        // In one order: two processes' batches touching the same accounts cannot deadlock.
+        [...touch.values()].sort((a, b) => a.id.localeCompare(b.id)),
       );
       const deleted = await deletionRequests.messageDeletesRequested(
         items.map((item) => ({ instagramAccountId: item.accountId, itemKey: item.itemKey })),

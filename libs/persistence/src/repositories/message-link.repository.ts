@@ -18,6 +18,13 @@ export interface InboundLinkKey {
   instagramMessageId: string;
 }
 
+/** An inbound item's claim with its conversation; `created` false when claimed before. */
+export interface InboundClaimResult {
+  conversation: ConversationEntity;
+  link: MessageLinkEntity;
+  created: boolean;
+}
+
 export interface LiveChatEventRef {
   chatId: string;
   threadId: string | null;
@@ -40,61 +47,96 @@ export class MessageLinkRepository {
 
   /**
    * Claims an inbound Instagram message before it is sent to LiveChat, and reads the conversation
-   * it belongs to, in one round trip. `windowAt` (the time of a message that opens Meta's
-   * messaging window) moves the conversation's last_inbound_at forward in the same statement.
-   * Returns the existing claim when the message was claimed before (a redelivery, a retry, or a
-   * crash after claiming), and null, having written nothing, when the conversation does not
-   * exist yet.
+   * it belongs to, in one round trip (`claimInboundMany` for one item).
    */
   async claimInboundWithConversation(
     key: InboundLinkKey,
     windowAt: Date | null,
-  ): Promise<{
-    conversation: ConversationEntity;
-    link: MessageLinkEntity;
-    created: boolean;
-  } | null> {
-    // Forward only: a late, older message must not shrink the window.
-    const window = windowAt
-      ? `, win AS (
-           UPDATE conversations SET last_inbound_at = $5, updated_at = CURRENT_TIMESTAMP
-            WHERE installation_id = $1 AND id = (SELECT id FROM conv)
-              AND (last_inbound_at IS NULL OR last_inbound_at < $5::timestamptz))`
-      : '';
+  ): Promise<InboundClaimResult | null> {
+    const [claimed] = await this.claimInboundMany([{ key, windowAt }]);
+    return claimed ?? null;
+  }
+
+  /**
+   * Claims inbound Instagram messages before they are sent to LiveChat, and reads the
+   * conversation each belongs to, in one statement for all of them (the relay groups the claims
+   * asked for while a previous statement was in flight). `windowAt` (the time of a message that
+   * opens Meta's messaging window) moves its conversation's last_inbound_at forward in the same
+   * statement. Per item, in order: the new claim; the existing one when the message was claimed
+   * before (a redelivery, a retry, or a crash after claiming), read in a second round trip; or
+   * null, having written nothing for it, when its conversation does not exist yet.
+   */
+  async claimInboundMany(
+    items: ReadonlyArray<{ key: InboundLinkKey; windowAt: Date | null }>,
+  ): Promise<Array<InboundClaimResult | null>> {
+    if (items.length === 0) {
+      return [];
+    }
+    // The same item twice in one batch would join both to one new row: the first claims it,
+    // the others find it claimed.
+    const seen = new Map<string, number>();
+    const unique = items.filter(({ key }, i) => {
+      const id = `${key.instagramAccountId}/${key.instagramMessageId}`;
+      if (seen.has(id)) {
+        return false;
+      }
+      seen.set(id, i);
+      return true;
+    });
     const rows = await preparedQuery<
-      ConversationRow & { link_id: string | null; link_created_at: Date | null }
+      ConversationRow & { i: string; link_id: string | null; link_created_at: Date | null }
     >(
       this.rows.manager.connection,
-      windowAt ? 'inbound_claim_window' : 'inbound_claim',
-      `WITH conv AS (
-         SELECT ${CONVERSATION_COLUMNS.join(', ')} FROM conversations
-          WHERE installation_id = $1::uuid AND instagram_account_id = $2::uuid
-            AND igsid = $3::varchar
+      'inbound_claim_many',
+      `WITH v AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::varchar[], $5::timestamptz[])
+                WITH ORDINALITY AS v(installation_id, account_id, igsid, mid, win, i)
+       ), conv AS (
+         SELECT v.i, v.mid, ${CONVERSATION_COLUMNS.map((c) => `c.${c}`).join(', ')}
+           FROM v JOIN conversations c
+             ON c.installation_id = v.installation_id AND c.instagram_account_id = v.account_id
+            AND c.igsid = v.igsid
        ), claim AS (
          INSERT INTO message_links
                 (installation_id, instagram_account_id, conversation_id, instagram_message_id,
                  direction, state)
-         SELECT $1, $2, conv.id, $4::varchar, 'inbound', 'pending' FROM conv
+         SELECT conv.installation_id, conv.instagram_account_id, conv.id, conv.mid, 'inbound',
+                'pending'
+           FROM conv
          ON CONFLICT DO NOTHING
-         RETURNING id, created_at
-       )${window}
-       SELECT ${CONVERSATION_COLUMNS.map((c) => `conv.${c}`).join(', ')},
+         RETURNING id, created_at, instagram_account_id, instagram_message_id
+       ), win AS (
+         -- Forward only: a late, older message must not shrink the window.
+         UPDATE conversations c SET last_inbound_at = w.at, updated_at = CURRENT_TIMESTAMP
+           FROM (SELECT conv.installation_id, conv.id, max(v.win) AS at
+                   FROM conv JOIN v ON v.i = conv.i WHERE v.win IS NOT NULL
+                  GROUP BY conv.installation_id, conv.id) w
+          WHERE c.installation_id = w.installation_id AND c.id = w.id
+            AND (c.last_inbound_at IS NULL OR c.last_inbound_at < w.at)
+       )
+       SELECT conv.i, ${CONVERSATION_COLUMNS.map((c) => `conv.${c}`).join(', ')},
               claim.id AS link_id, claim.created_at AS link_created_at
-         FROM conv LEFT JOIN claim ON true`,
+         FROM conv LEFT JOIN claim
+           ON claim.instagram_account_id = conv.instagram_account_id
+          AND claim.instagram_message_id = conv.mid`,
       [
-        key.installationId,
-        key.instagramAccountId,
-        key.igsid,
-        key.instagramMessageId,
-        ...(windowAt ? [windowAt] : []),
+        unique.map(({ key }) => key.installationId),
+        unique.map(({ key }) => key.instagramAccountId),
+        unique.map(({ key }) => key.igsid),
+        unique.map(({ key }) => key.instagramMessageId),
+        unique.map(({ windowAt }) => windowAt),
       ],
     );
-    const row = rows[0];
-    if (!row) {
-      return null;
-    }
-    const conversation = conversationFromRow(row);
-    if (row.link_id !== null && row.link_created_at !== null) {
+    const results: Array<InboundClaimResult | null> = items.map(() => null);
+    const existing: Array<{ at: number; conversation: ConversationEntity }> = [];
+    for (const row of rows) {
+      const { key } = unique[Number(row.i) - 1];
+      const at = seen.get(`${key.instagramAccountId}/${key.instagramMessageId}`)!;
+      const conversation = conversationFromRow(row);
+      if (row.link_id === null || row.link_created_at === null) {
+        existing.push({ at, conversation });
+        continue;
+      }
       // The usual case, a new item: no second round trip to read back what we just wrote.
       const link = Object.assign(new MessageLinkEntity(), {
         id: String(row.link_id),
@@ -110,14 +152,31 @@ export class MessageLinkRepository {
         livechatEventId: null,
         part: 0,
       });
-      return { conversation, link, created: true };
+      results[at] = { conversation, link, created: true };
     }
-    const link = await this.rows.findOneByOrFail({
+    for (const { at, conversation } of existing) {
+      results[at] = { conversation, link: await this.linkOf(items[at].key), created: false };
+    }
+    // Repeats within the batch find the claim their first made (or found).
+    for (const [i, { key }] of items.entries()) {
+      const first = results[seen.get(`${key.instagramAccountId}/${key.instagramMessageId}`)!];
+      if (results[i] === null && first) {
+        results[i] = {
+          conversation: first.conversation,
+          link: await this.linkOf(key),
+          created: false,
+        };
+      }
+    }
+    return results;
+  }
+
+  private linkOf(key: InboundLinkKey): Promise<MessageLinkEntity> {
+    return this.rows.findOneByOrFail({
       installationId: key.installationId,
       instagramAccountId: key.instagramAccountId,
       instagramMessageId: key.instagramMessageId,
     });
-    return { conversation, link, created: false };
   }
 
   /**
