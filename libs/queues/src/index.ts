@@ -27,7 +27,7 @@ export type { QueuesModuleOptions } from './queues.module';
 export { JobProducer } from './job.producer';
 export type { BulkJob } from './job.producer';
 export { ConversationOrder } from './conversation-order';
-export type { OrderEntry } from './conversation-order';
+export type { OrderEntry, OrderQueueKeys } from './conversation-order';
 export { OrderedEnqueue } from './ordered-enqueue';
 export type { CappedListPush, OrderedJob } from './ordered-enqueue';
 export { RedisLock } from './redis-lock';

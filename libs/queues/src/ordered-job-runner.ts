@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { kindOf, Metrics, withCorrelation } from '@app/platform';
-import { Queue } from 'bull';
+import { Job, Queue } from 'bull';
 import type { Redis } from 'ioredis';
 import { classifiedBackoff, DeferJobError, withPlannedDelay } from './backoff';
 import { ConversationLanes, LaneTurn } from './conversation-lanes';
-import { ConversationOrder } from './conversation-order';
+import { ConversationOrder, OrderQueueKeys } from './conversation-order';
 import type { HoldFor, OrderedExecutor, OrderedJobData, OrderedWork } from './job-runner';
 import { QueueName } from './queue-names';
 import { redisKeys } from './redis-keys';
@@ -26,6 +26,12 @@ const RELEASED_RETRY_MS = 500;
 const TURN_WAIT_MS = 1_000;
 /** The conversation lease of a running item, renewed every third of it while the run lives. */
 const LEASE_MS = 15_000;
+/**
+ * A job behind a head that runs in another process looks again after this: that head's `leave`
+ * wakes it the moment it may run, so looking every TURN_WAIT_MS would only churn through Bull.
+ * Bounded for a wake that never comes (a holder that died mid-run frees the lease by LEASE_MS).
+ */
+const HELD_TURN_WAIT_MS = LEASE_MS;
 /** A head whose job no longer exists (a crashed producer, a job removed by hand) is dropped after this. */
 const GHOST_AFTER_MS = 5_000;
 /**
@@ -58,6 +64,9 @@ export class OrderedJobRunner implements OrderedExecutor {
   private readonly order: ConversationOrder;
   private readonly lock: RedisLock;
   private readonly lanes: ConversationLanes;
+  private readonly queueKeys: OrderQueueKeys;
+  /** Deferrals that rely on being woken, by error: their conversation (see `wakeable`). */
+  private readonly awaitingWake = new WeakMap<object, string>();
   /** Typical run time (ms) of a job here, a moving average. */
   private runMs = 200;
 
@@ -79,6 +88,14 @@ export class OrderedJobRunner implements OrderedExecutor {
       MAX_WAITING_PER_CONVERSATION,
       MAX_LANE_WAIT_MS,
     );
+    this.queueKeys = ConversationOrder.queueKeys(queue);
+    // Bull emits 'failed' once a failed run's job has moved on, a deferral's to the delayed set.
+    queue.on('failed', (job: Job, error: unknown) => {
+      const conversation = typeof error === 'object' && error && this.awaitingWake.get(error);
+      if (conversation) {
+        void this.wakeIfHead(String(job.id), conversation);
+      }
+    });
   }
 
   async execute<T extends OrderedJobData>(work: OrderedWork<T>): Promise<string> {
@@ -90,7 +107,10 @@ export class OrderedJobRunner implements OrderedExecutor {
       // Over the caps: back after the jobs ahead of it here are likely done (or when promoted as
       // the head), rather than every second, which only churned through Bull (measured).
       const ahead = this.lanes.backlog(work.conversation);
-      throw this.deferral(NOT_YET, Math.min(MAX_LANE_WAIT_MS, ahead * this.runMs));
+      throw this.wakeable(
+        this.deferral(NOT_YET, Math.min(MAX_LANE_WAIT_MS, ahead * this.runMs)),
+        work.conversation,
+      );
     }
     const turn = await entered;
     if (turn === 'defer') {
@@ -144,18 +164,8 @@ export class OrderedJobRunner implements OrderedExecutor {
         // It stays the head (a retry, or a deferral of its own): the jobs behind it cannot run.
         onBlocked();
       }
-      const next = await this.order.leave(
-        jobId,
-        work.conversation,
-        lease,
-        done,
-        this.queue.toKey('delayed'),
-      );
-      if (next) {
-        // Waiting for its turn: wake it now rather than at its planned retry.
-        const nextJob = await this.queue.getJob(next);
-        await nextJob?.promote().catch(() => undefined); // it may have started on its own meanwhile
-      }
+      // Also wakes the next head if it waits its turn in Bull's delayed set (same round trip).
+      await this.order.leave(jobId, work.conversation, lease, done, this.queueKeys);
     }
     this.metrics.jobs.inc({ queue: this.queueName, outcome });
     return outcome;
@@ -165,6 +175,30 @@ export class OrderedJobRunner implements OrderedExecutor {
   private deferral(reason: string, afterMs = TURN_WAIT_MS): DeferJobError {
     this.metrics.jobs.inc({ queue: this.queueName, outcome: 'deferred' });
     return new DeferJobError(Math.max(TURN_WAIT_MS, afterMs), reason);
+  }
+
+  /**
+   * A long deferral counts on the `leave` of the job before it to wake it. That `leave` may run
+   * between this job's look and its move to the delayed set, and then finds nothing to wake:
+   * once Bull has moved it, `wakeIfHead` looks once more.
+   */
+  private wakeable(error: DeferJobError, conversation: string): DeferJobError {
+    this.awaitingWake.set(error, conversation);
+    return error;
+  }
+
+  private async wakeIfHead(jobId: string, conversation: string): Promise<void> {
+    try {
+      await this.order.wake(jobId, conversation, this.queueKeys);
+    } catch (error) {
+      // It still runs at its planned retry.
+      this.logger.warn({
+        msg: 'could not wake a deferred job',
+        queue: this.queueName,
+        jobId,
+        reason: safeFailure(error).message,
+      });
+    }
   }
 
   /**
@@ -178,6 +212,8 @@ export class OrderedJobRunner implements OrderedExecutor {
     held: HeldLane,
     onBlocked: () => void,
   ): Promise<string> {
+    // Whether the head, at the last look, was running in another process.
+    let headRuns = false;
     for (let look = 0; look < 3;) {
       const entry = await this.order.enter(jobId, conversation, score, LEASE_MS);
       if (entry.status === 'head') {
@@ -200,7 +236,9 @@ export class OrderedJobRunner implements OrderedExecutor {
         continue;
       }
       look += 1;
-      if (entry.head && (await this.isGhost(entry.head))) {
+      headRuns = entry.leased;
+      // A head with a lease has a run (or had one less than LEASE_MS ago): no ghost.
+      if (!entry.leased && entry.head && (await this.isGhost(entry.head))) {
         // Its job vanished (removed by hand, or a producer that indexed it and then failed to
         // queue it). Moving on is right for the conversation, but an acknowledged message may be
         // gone: loud, and counted (igl_jobs_total{outcome="dropped-ghost-entry"}).
@@ -219,6 +257,10 @@ export class OrderedJobRunner implements OrderedExecutor {
       }
     }
     onBlocked();
+    if (headRuns) {
+      // Not in this process (its jobs of this conversation would wait in ConversationLanes).
+      throw this.wakeable(this.deferral(NOT_YET, HELD_TURN_WAIT_MS), conversation);
+    }
     throw this.deferral(NOT_YET);
   }
 
