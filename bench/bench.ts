@@ -17,7 +17,8 @@
  *          conversations, order and exactly-once checked, RSS peaks — and applies to the relay
  *          runs of --relay-only),
  *          --latency-only (the latency phase only, printed; N defaults to 150).
- * Env: BENCH_CAPPED_NODE_OPTIONS, the V8 flags of the capped-heap runs; BENCH_PROFILE_ITEMS,
+ * Env: BENCH_CAPPED_NODE_OPTIONS, the V8 flags of the capped-heap runs; BENCH_DRAIN_PROFILE_DIR, where
+ * to write a CPU profile of the workers of every relay drain; BENCH_PROFILE_ITEMS,
  *      items per webhook of the --gateway-only profile (default 1).
  */
 // Decorator metadata must exist before any lib with decorated classes loads.
@@ -1082,7 +1083,10 @@ async function main(): Promise<void> {
           : await prefillOutbound(tag, P.relayOutboundPerChat);
       return drainRun(direction, workers, tag, queued, () =>
         Promise.all(
-          Array.from({ length: workers }, () => s.startWorker({ ...TUNED_WORKER_ENV, ...env })),
+          Array.from({ length: workers }, () =>
+            // BENCH_DRAIN_PROFILE_DIR: a CPU profile of every drain's workers, for digging in.
+            s.startWorker({ ...TUNED_WORKER_ENV, ...env }, process.env.BENCH_DRAIN_PROFILE_DIR),
+          ),
         ),
       );
     };
