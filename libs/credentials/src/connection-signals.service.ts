@@ -40,6 +40,9 @@ const HELD_SET_TTL_MS = 26 * 3_600_000;
 @Injectable()
 export class ConnectionSignals {
   private readonly logger = new Logger(ConnectionSignals.name);
+  /** The generation read in flight, and the one callers arriving meanwhile wait for. */
+  private reading?: Promise<string>;
+  private nextRead?: Promise<string>;
 
   constructor(
     @Inject(CREDENTIALS_REDIS) private readonly redis: Redis,
@@ -56,9 +59,33 @@ export class ConnectionSignals {
     await this.redis.incr(this.key('gen'));
   }
 
-  /** The current generation (compare with the one a cached entry was read under). */
-  async generation(): Promise<string> {
-    return (await this.redis.get(this.key('gen'))) ?? '0';
+  /**
+   * The current generation (compare with the one a cached entry was read under), as of this call
+   * or later. Concurrent callers share reads: a read already in flight may have been sent before
+   * a change this caller must see, so a caller never joins it, only the next one, which all
+   * callers arriving meanwhile share (one read per round trip, not one per message).
+   */
+  generation(): Promise<string> {
+    if (!this.reading) {
+      const read = this.redis
+        .get(this.key('gen'))
+        .then((value) => value ?? '0')
+        .finally(() => {
+          this.reading = undefined;
+        });
+      this.reading = read;
+      return read;
+    }
+    this.nextRead ??= this.reading.then(
+      () => this.startNextRead(),
+      () => this.startNextRead(),
+    );
+    return this.nextRead;
+  }
+
+  private startNextRead(): Promise<string> {
+    this.nextRead = undefined;
+    return this.generation();
   }
 
   /**
