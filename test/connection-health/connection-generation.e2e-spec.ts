@@ -22,7 +22,7 @@ describe('connections generation reads (real Redis)', () => {
     // Counts the GETs sent, and can keep one's reply from its caller until released (the read
     // is real; only its answer arrives late, as under load).
     const get = redis.get.bind(redis);
-    redis.get = ((key: string) => {
+    redis.get = (key: string) => {
       gets += 1;
       const held = hold;
       hold = undefined;
@@ -30,7 +30,7 @@ describe('connections generation reads (real Redis)', () => {
         await held;
         return value;
       });
-    }) as typeof redis.get;
+    };
   });
 
   afterAll(async () => {
