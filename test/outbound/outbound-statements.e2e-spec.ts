@@ -95,6 +95,41 @@ describe('outbound target and claim statements (real Postgres)', () => {
     expect(second.link.id).not.toBe(mine.id);
   });
 
+  it('claims a batch of parts in one statement: new, claimed before, and repeated in the batch', async () => {
+    const { installation, account } = await harness.business('claim-many');
+    const conversation = await conversations.findOrCreate(installation.id, account.id, 'u4');
+    const key = (event: string, part: number) => ({
+      installationId: installation.id,
+      instagramAccountId: account.id,
+      conversationId: conversation.id,
+      livechatChatId: 'chat-claim-many',
+      livechatEventId: event,
+      part,
+    });
+    const before = await links.claimOutbound(key('event-old', 0));
+    const results = await links.claimOutboundMany([
+      key('event-new', 0),
+      key('event-old', 0),
+      key('event-new', 1),
+      key('event-new', 0),
+    ]);
+    expect(results.map((r) => r.created)).toEqual([true, false, true, false]);
+    expect(results[1].link.id).toBe(before.link.id);
+    expect(results[3].link.id).toBe(results[0].link.id);
+    expect(results[2].link.id).not.toBe(results[0].link.id);
+    expect(results[0].link).toMatchObject({
+      state: 'pending',
+      livechatEventId: 'event-new',
+      part: 0,
+    });
+    expect(results[2].link).toMatchObject({ livechatEventId: 'event-new', part: 1 });
+    const [{ count }] = await harness.dataSource.query<Array<{ count: string }>>(
+      `SELECT count(*)::text AS count FROM message_links WHERE livechat_chat_id = 'chat-claim-many'`,
+    );
+    expect(count).toBe('3');
+    expect(await links.claimOutboundMany([])).toEqual([]);
+  });
+
   it('records several sent parts in one statement, each with its own message id, only in its installation', async () => {
     const { installation, account } = await harness.business('many');
     const other = await harness.business('many-other');

@@ -40,6 +40,7 @@ export type {
   InboundClaimResult,
   InboundLinkKey,
   LiveChatEventRef,
+  OutboundClaimKey,
 } from './repositories/message-link.repository';
 export {
   DeletionRequestRepository,

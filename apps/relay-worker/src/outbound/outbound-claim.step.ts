@@ -1,6 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EchoEvidenceService } from '@app/credentials';
-import { MessageLinkEntity, MessageLinkRepository } from '@app/persistence';
+import {
+  GroupCommit,
+  MessageLinkEntity,
+  MessageLinkRepository,
+  OutboundClaimKey,
+} from '@app/persistence';
 import { DeferJobError, itemKeys } from '@app/queues';
 import { RelayWorkerEnv } from '../config/relay-worker.env';
 import { OutboundPart } from './outbound-parts.util';
@@ -28,17 +33,24 @@ export interface OutboundClaim {
  * Claim: each part of an agent's event is sent at most once. The claim (per LiveChat event and
  * part, a unique row) is taken before sending; a claim left pending by an earlier attempt (a
  * crash, or a timeout after Meta may have taken the message) is settled by the echo of that send
- * when it arrives, and sent again only once the echo has had time to arrive and did not.
+ * when it arrives, and sent again only once the echo has had time to arrive and did not. Claims
+ * asked for while one is in flight go together in the next statement (GroupCommit).
  */
 @Injectable()
 export class OutboundClaimStep {
   private readonly logger = new Logger(OutboundClaimStep.name);
+  private readonly commits: GroupCommit<
+    OutboundClaimKey,
+    { link: MessageLinkEntity; created: boolean }
+  >;
 
   constructor(
     private readonly links: MessageLinkRepository,
     private readonly echoes: EchoEvidenceService,
     private readonly env: RelayWorkerEnv,
-  ) {}
+  ) {
+    this.commits = new GroupCommit((keys) => links.claimOutboundMany(keys));
+  }
 
   async claim(
     target: OutboundTarget,
@@ -47,7 +59,7 @@ export class OutboundClaimStep {
     part: OutboundPart,
   ): Promise<OutboundClaim> {
     const { installation, conversation, account } = target;
-    const { link, created } = await this.links.claimOutbound({
+    const { link, created } = await this.commits.submit({
       installationId: installation.id,
       instagramAccountId: account.id,
       conversationId: conversation.id,

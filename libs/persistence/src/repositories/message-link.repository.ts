@@ -18,6 +18,16 @@ export interface InboundLinkKey {
   instagramMessageId: string;
 }
 
+/** An agent reply's part, claimed before it is sent to Instagram. */
+export interface OutboundClaimKey {
+  installationId: string;
+  instagramAccountId: string;
+  conversationId: string;
+  livechatChatId: string;
+  livechatEventId: string;
+  part: number;
+}
+
 /** An inbound item's claim with its conversation; `created` false when claimed before. */
 export interface InboundClaimResult {
   conversation: ConversationEntity;
@@ -251,54 +261,102 @@ export class MessageLinkRepository {
 
   /**
    * Claims part `part` of an agent's LiveChat event before it is sent to Instagram; the unique
-   * (installation, event, part) index makes a redelivered or retried webhook find the claim.
+   * (installation, event, part) index makes a redelivered or retried webhook find the claim
+   * (`claimOutboundMany` for one part).
    */
-  async claimOutbound(key: {
-    installationId: string;
-    instagramAccountId: string;
-    conversationId: string;
-    livechatChatId: string;
-    livechatEventId: string;
-    part: number;
-  }): Promise<{ link: MessageLinkEntity; created: boolean }> {
-    // Raw: on the relay's per-message path (the query builder costs more than the statement).
-    const rows = await this.rows.manager.query<Array<{ id: string; created_at: Date }>>(
+  async claimOutbound(
+    key: OutboundClaimKey,
+  ): Promise<{ link: MessageLinkEntity; created: boolean }> {
+    const [claimed] = await this.claimOutboundMany([key]);
+    return claimed;
+  }
+
+  /**
+   * `claimOutbound` for several parts in one statement (the relay groups the claims asked for
+   * while one is in flight). Per part, in order: the new claim, or the existing one (a
+   * redelivery, a retry, or the same part twice in the batch), read in a second round trip.
+   */
+  async claimOutboundMany(
+    keys: readonly OutboundClaimKey[],
+  ): Promise<Array<{ link: MessageLinkEntity; created: boolean }>> {
+    if (keys.length === 0) {
+      return [];
+    }
+    const idOf = (k: { installationId: string; livechatEventId: string; part: number }) =>
+      `${k.installationId}/${k.livechatEventId}/${k.part}`;
+    const first = new Map<string, number>();
+    const unique = keys.filter((key, i) => {
+      if (first.has(idOf(key))) {
+        return false;
+      }
+      first.set(idOf(key), i);
+      return true;
+    });
+    // Raw and prepared: on the relay's per-message path.
+    const rows = await preparedQuery<{
+      id: string;
+      created_at: Date;
+      installation_id: string;
+      livechat_event_id: string;
+      part: number;
+    }>(
+      this.rows.manager.connection,
+      'outbound_claim_many',
       `INSERT INTO message_links
               (installation_id, instagram_account_id, conversation_id, livechat_chat_id,
                livechat_event_id, part, direction, state)
-       VALUES ($1::uuid, $2::uuid, $3::uuid, $4::varchar, $5::varchar, $6::smallint, 'outbound', 'pending')
+       SELECT v.installation_id, v.account_id, v.conversation_id, v.chat_id, v.event_id, v.part,
+              'outbound', 'pending'
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::varchar[], $5::varchar[],
+                     $6::smallint[]) AS v(installation_id, account_id, conversation_id, chat_id,
+                                          event_id, part)
        ON CONFLICT DO NOTHING
-       RETURNING id, created_at`,
+       RETURNING id, created_at, installation_id, livechat_event_id, part`,
       [
-        key.installationId,
-        key.instagramAccountId,
-        key.conversationId,
-        key.livechatChatId,
-        key.livechatEventId,
-        key.part,
+        unique.map((k) => k.installationId),
+        unique.map((k) => k.instagramAccountId),
+        unique.map((k) => k.conversationId),
+        unique.map((k) => k.livechatChatId),
+        unique.map((k) => k.livechatEventId),
+        unique.map((k) => k.part),
       ],
     );
-    const [inserted] = rows;
-    if (inserted) {
-      // The usual case, a new reply: no second round trip to read back what we just wrote.
-      const link = Object.assign(new MessageLinkEntity(), {
-        ...key,
-        id: String(inserted.id),
-        createdAt: inserted.created_at,
-        direction: 'outbound' as const,
-        state: 'pending' as const,
-        instagramMessageId: null,
-        livechatThreadId: null,
+    const inserted = new Map(
+      rows.map((row) => [
+        idOf({
+          installationId: row.installation_id,
+          livechatEventId: row.livechat_event_id,
+          part: Number(row.part),
+        }),
+        row,
+      ]),
+    );
+    const results: Array<{ link: MessageLinkEntity; created: boolean }> = [];
+    for (const [i, key] of keys.entries()) {
+      const row = inserted.get(idOf(key));
+      if (row && first.get(idOf(key)) === i) {
+        // The usual case, a new reply: no second round trip to read back what we just wrote.
+        const link = Object.assign(new MessageLinkEntity(), {
+          ...key,
+          id: String(row.id),
+          createdAt: row.created_at,
+          direction: 'outbound' as const,
+          state: 'pending' as const,
+          instagramMessageId: null,
+          livechatThreadId: null,
+        });
+        results.push({ link, created: true });
+        continue;
+      }
+      const link = await this.rows.findOneByOrFail({
+        installationId: key.installationId,
+        direction: 'outbound',
+        livechatEventId: key.livechatEventId,
+        part: key.part,
       });
-      return { link, created: true };
+      results.push({ link, created: false });
     }
-    const link = await this.rows.findOneByOrFail({
-      installationId: key.installationId,
-      direction: 'outbound',
-      livechatEventId: key.livechatEventId,
-      part: key.part,
-    });
-    return { link, created: false };
+    return results;
   }
 
   /** Gives a claim back after a send that certainly did not happen (Meta answered an error). */
